@@ -1,0 +1,215 @@
+"""Fixtures, options and session hooks of the compliance suite.
+
+Options mirror compliance/config.py (``--proxy-url``, ``--profile``, ...). The controller process
+checks once that every store and the server answer, so an unreachable URL is one clear line rather
+than a traceback per test; it also removes the run's objects at the end unless ``--keep-data``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from typing import Any, Callable
+
+import pytest
+import requests
+
+from .case import Case, CaseRunner, Prepared
+from .checks import assert_error, assert_result
+from .client import Result, ServerClient
+from .profiles import Profile
+from .settings import SETTINGS, ConfigError, Settings, load_settings
+from .storage import ObjectStore, StoreUnavailable
+
+SETTINGS_KEY = pytest.StashKey[Settings]()
+STORE_KEY = pytest.StashKey[ObjectStore]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("activestorage", "active storage compliance suite")
+    for setting in SETTINGS:
+        group.addoption(
+            setting.option,
+            dest=setting.dest,
+            default=None,
+            help=f"{setting.help} (env {setting.env_var}; default from compliance/config.py)",
+        )
+    group.addoption(
+        "--keep-data",
+        action="store_true",
+        default=False,
+        help="leave the run's test objects in S3 and the HTTP store",
+    )
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    options = {s.name: config.getoption(s.dest) for s in SETTINGS}
+    try:
+        settings = load_settings(options, os.environ)
+    except ConfigError as error:
+        raise pytest.UsageError(f"compliance configuration: {error}") from None
+    config.stash[SETTINGS_KEY] = settings
+    if not _is_worker(config) and config.pluginmanager.hasplugin("xdist"):
+        if getattr(config.option, "testrunuid", None) is None:
+            config.option.testrunuid = uuid.uuid4().hex
+        os.environ["ACTIVESTORAGE_RUN_ID"] = config.option.testrunuid
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return ["active storage compliance: " + line for line in config.stash[SETTINGS_KEY].describe()]
+
+
+def _make_store(settings: Settings) -> ObjectStore:
+    return ObjectStore(
+        settings.s3_source,
+        settings.aws_id,
+        settings.aws_password,
+        settings.http_source,
+        (settings.http_username, settings.http_password),
+        settings.request_timeout,
+    )
+
+
+def _preflight(settings: Settings, store: ObjectStore) -> None:
+    """Reach every store and the server once; raise StoreUnavailable naming the first that fails."""
+    store.ensure_bucket(settings.bucket_name)
+    store.ensure_bucket(settings.public_bucket_name, public=True)
+    if settings.profile.http_backend:
+        store.check_http_store()
+    try:
+        requests.get(
+            settings.proxy_url + "/",
+            timeout=settings.request_timeout,
+            verify=settings.proxy_ca_cert or True,
+        )
+    except requests.RequestException as error:
+        raise StoreUnavailable(
+            f"server under test {settings.proxy_url} unreachable: {error}"
+        ) from None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if _is_worker(config) or config.option.collectonly:
+        return
+    settings = config.stash[SETTINGS_KEY]
+    store = _make_store(settings)
+    try:
+        _preflight(settings, store)
+    except StoreUnavailable as error:
+        pytest.exit(f"compliance suite cannot start: {error}", returncode=3)
+    config.stash[STORE_KEY] = store
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    store = config.stash.get(STORE_KEY, None)
+    if store is None or config.getoption("keep_data"):
+        return
+    store.cleanup()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Known deviations of the profile become strict xfails; stale patterns are reported."""
+    profile = config.stash[SETTINGS_KEY].profile
+    for item in items:
+        reason = profile.xfail_reason(item.nodeid)
+        if reason:
+            item.add_marker(pytest.mark.xfail(reason=f"known deviation: {reason}", strict=True))
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker in (None, "gw0"):
+        for deviation in profile.unmatched_deviations(item.nodeid for item in items):
+            warnings.warn(
+                pytest.PytestWarning(
+                    f"profile {profile.name}: deviation pattern {deviation.pattern!r} "
+                    "matches no collected test"
+                )
+            )
+
+
+# --- fixtures -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def settings(pytestconfig: pytest.Config) -> Settings:
+    return pytestconfig.stash[SETTINGS_KEY]
+
+
+@pytest.fixture(scope="session")
+def profile(settings: Settings) -> Profile:
+    return settings.profile
+
+
+@pytest.fixture(scope="session")
+def store(settings: Settings) -> ObjectStore:
+    return _make_store(settings)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> ServerClient:
+    return ServerClient(
+        settings.proxy_url,
+        settings.profile.api,
+        settings.request_timeout,
+        settings.proxy_ca_cert,
+        settings.profile.trailing_slash,
+    )
+
+
+@pytest.fixture(scope="session")
+def runner(settings: Settings, client: ServerClient, store: ObjectStore) -> CaseRunner:
+    return CaseRunner(
+        settings.profile,
+        client,
+        store,
+        (settings.aws_id, settings.aws_password),
+        (settings.bucket_name, settings.public_bucket_name),
+    )
+
+
+Verify = Callable[[Case], Result]
+
+
+@pytest.fixture
+def verify(runner: CaseRunner, profile: Profile) -> Verify:
+    """Send a case and compare every field of the answer with the oracle; returns the Result."""
+
+    def check(case: Case) -> Result:
+        prepared, result = runner.send(case)
+        expected = runner.expect(case, prepared)
+        if expected.error_status is not None:
+            assert_error(result, expected.error_status, profile)
+        else:
+            assert_result(expected, result, profile)
+        return result
+
+    return check
+
+
+RejectCheck = Callable[..., Result]
+
+
+@pytest.fixture
+def reject(runner: CaseRunner, profile: Profile) -> RejectCheck:
+    """Send a case (optionally with request-body edits) and check the error answer."""
+
+    def check(
+        case: Case,
+        status: int,
+        mentions: tuple[str, ...] = (),
+        edit: Callable[[dict[str, Any]], None] | None = None,
+    ) -> Result:
+        prepared: Prepared = runner.prepare(case)
+        if edit is not None:
+            edit(prepared.body)
+        _, result = runner.send(case, prepared)
+        assert_error(result, status, profile, mentions)
+        return result
+
+    return check

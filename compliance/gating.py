@@ -1,0 +1,32 @@
+"""Capability gating: skip a test with a reason that names the capability the server lacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .profiles import Profile
+
+
+def lacks(profile: Profile, capability: str, value: Any = True) -> str | None:
+    """Why ``profile`` cannot run a test needing ``capability`` (with ``value``), or None."""
+    have = getattr(profile, capability)
+    if isinstance(have, tuple):
+        ok = value in have
+    elif isinstance(have, bool):
+        ok = have == bool(value)
+    else:
+        ok = have == value
+    if ok:
+        return None
+    return (
+        f"capability {capability}={value!r} not in profile {profile.name} ({capability}={have!r})"
+    )
+
+
+def require(profile: Profile, capability: str, value: Any = True) -> None:
+    """Skip the calling test unless the profile has the capability."""
+    reason = lacks(profile, capability, value)
+    if reason:
+        pytest.skip(reason)

@@ -1,0 +1,225 @@
+"""Uploads to S3 and the HTTP store with content-addressed keys, and cleanup at the end.
+
+Keys are ``<run prefix>/<sha256 of the bytes>``, so a distinct object is stored once per run. The
+run prefix and a marker directory are shared by all xdist workers of one run: the first worker to
+claim a key (an exclusive file create) uploads it, the others wait for its "done" marker. The
+controller deletes every marked object at the end of the session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import requests
+
+from .client import ObjectRef
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+#: How long a worker waits for another worker's upload of the same object.
+UPLOAD_WAIT_SECONDS = 60.0
+PRIVATE_HTTP_PREFIX = "private"
+PUBLIC_HTTP_PREFIX = "public"
+
+
+class StoreUnavailable(RuntimeError):
+    """A store could not be reached or refused us; the message names the URL."""
+
+
+def run_id() -> str:
+    """One id per pytest run, the same in every xdist worker of that run."""
+    return os.environ.get("PYTEST_XDIST_TESTRUNUID") or os.environ.setdefault(
+        "ACTIVESTORAGE_RUN_ID", uuid.uuid4().hex
+    )
+
+
+class ObjectStore:
+    """The S3 buckets and the HTTP store of one run. No client exists until first used."""
+
+    def __init__(
+        self,
+        s3_source: str,
+        aws_id: str,
+        aws_password: str,
+        http_source: str,
+        http_auth: tuple[str, str],
+        timeout: float,
+        run: str | None = None,
+    ) -> None:
+        self.s3_source = s3_source
+        self.aws_id = aws_id
+        self.aws_password = aws_password
+        self.http_source = http_source
+        self.http_auth = http_auth
+        self.timeout = timeout
+        self.run = run or run_id()
+        self.prefix = f"compliance-{self.run[:12]}"
+        self.marker_dir = Path(tempfile.gettempdir()) / f"activestorage-{self.run}"
+        self.marker_dir.mkdir(parents=True, exist_ok=True)
+        self._s3: S3Client | None = None
+        self._http: requests.Session | None = None
+
+    # --- clients --------------------------------------------------------------------------------
+
+    @property
+    def s3(self) -> "S3Client":
+        if self._s3 is None:
+            import boto3
+            from botocore.config import Config
+
+            self._s3 = boto3.client(
+                "s3",
+                endpoint_url=self.s3_source,
+                aws_access_key_id=self.aws_id,
+                aws_secret_access_key=self.aws_password,
+                region_name="us-east-1",
+                config=Config(
+                    connect_timeout=self.timeout,
+                    read_timeout=self.timeout,
+                    retries={"max_attempts": 2},
+                    s3={"addressing_style": "path"},
+                ),
+            )
+        return self._s3
+
+    @property
+    def http(self) -> requests.Session:
+        if self._http is None:
+            self._http = requests.Session()
+        return self._http
+
+    # --- set-up ---------------------------------------------------------------------------------
+
+    def ensure_bucket(self, bucket: str, public: bool = False) -> None:
+        """Create the bucket if needed; for a public one, allow anonymous reads by policy.
+
+        Stores that manage anonymous access outside bucket policies (SeaweedFS identities)
+        may refuse the policy call; whether anonymous reads work is then what the tests see.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.s3.head_bucket(Bucket=bucket)
+        except ClientError:
+            try:
+                self.s3.create_bucket(Bucket=bucket)
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code", "")
+                if code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise StoreUnavailable(
+                        f"S3 store {self.s3_source}: cannot create bucket {bucket}: {error}"
+                    ) from None
+        except BotoCoreError as error:
+            raise StoreUnavailable(f"S3 store {self.s3_source} unreachable: {error}") from None
+        if public:
+            policy = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": ["*"]},
+                        "Action": ["s3:GetObject"],
+                        "Resource": [f"arn:aws:s3:::{bucket}/*"],
+                    }
+                ],
+            }
+            try:
+                self.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+            except ClientError:
+                pass  # see docstring: the store grants anonymous reads its own way
+
+    def check_http_store(self) -> None:
+        """One GET of the store root: any HTTP answer means it is there."""
+        try:
+            self.http.get(self.http_source + "/", timeout=self.timeout)
+        except requests.RequestException as error:
+            raise StoreUnavailable(f"HTTP store {self.http_source} unreachable: {error}") from None
+
+    # --- uploads --------------------------------------------------------------------------------
+
+    def put_s3(self, bucket: str, data: bytes, digest: str) -> ObjectRef:
+        ref = ObjectRef("s3", self.s3_source, bucket, f"{self.prefix}/{digest}")
+        self._once(ref, lambda: self.s3.put_object(Bucket=bucket, Key=ref.key, Body=data))
+        return ref
+
+    def put_http(self, data: bytes, digest: str, private: bool = False) -> ObjectRef:
+        folder = PRIVATE_HTTP_PREFIX if private else PUBLIC_HTTP_PREFIX
+        ref = ObjectRef("http", self.http_source, folder, f"{self.prefix}/{digest}")
+
+        def upload() -> None:
+            response = self.http.put(
+                ref.url, data=data, auth=self.http_auth if private else None, timeout=self.timeout
+            )
+            if response.status_code not in (200, 201, 204):
+                detail = f"{response.status_code} {response.text[:200]}"
+                raise StoreUnavailable(f"HTTP store refused PUT {ref.url}: {detail}")
+
+        self._once(ref, upload)
+        return ref
+
+    def _marker(self, ref: ObjectRef) -> Path:
+        name = f"{ref.backend}--{ref.bucket}--{ref.key.replace('/', '--')}"
+        return self.marker_dir / name
+
+    def _once(self, ref: ObjectRef, upload: Callable[[], Any]) -> None:
+        """Upload unless this run already has (or another worker is storing) the object."""
+        marker = self._marker(ref)
+        done = marker.with_suffix(".done")
+        if done.exists():
+            return
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            deadline = time.monotonic() + UPLOAD_WAIT_SECONDS
+            while not done.exists():
+                if time.monotonic() > deadline:
+                    raise StoreUnavailable(f"gave up waiting for another worker to store {ref.url}")
+                time.sleep(0.02)
+            return
+        with os.fdopen(fd, "w") as handle:
+            json.dump({"backend": ref.backend, "bucket": ref.bucket, "key": ref.key}, handle)
+        try:
+            upload()
+        except Exception:
+            marker.unlink(missing_ok=True)
+            raise
+        done.touch()
+
+    # --- cleanup --------------------------------------------------------------------------------
+
+    def cleanup(self) -> int:
+        """Delete every object this run stored; returns how many. Called once, at the end."""
+        removed = 0
+        s3_keys: dict[str, list[str]] = {}
+        for marker in self.marker_dir.glob("*"):
+            if marker.suffix == ".done":
+                continue
+            try:
+                entry = json.loads(marker.read_text())
+            except ValueError:
+                continue
+            if entry["backend"] == "s3":
+                s3_keys.setdefault(entry["bucket"], []).append(entry["key"])
+            else:
+                ref = ObjectRef("http", self.http_source, entry["bucket"], entry["key"])
+                auth = self.http_auth if entry["bucket"] == PRIVATE_HTTP_PREFIX else None
+                self.http.delete(ref.url, auth=auth, timeout=self.timeout)
+                removed += 1
+        for bucket, keys in s3_keys.items():
+            for start in range(0, len(keys), 1000):
+                batch = keys[start : start + 1000]
+                self.s3.delete_objects(
+                    Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
+                )
+                removed += len(batch)
+        for path in self.marker_dir.glob("*"):
+            path.unlink(missing_ok=True)
+        self.marker_dir.rmdir()
+        return removed

@@ -1,0 +1,47 @@
+"""Every operation on every dtype, 1-D to 4-D shapes, C and F order; plus the prototype's mean."""
+
+from __future__ import annotations
+
+import pytest
+
+from .case import Case
+from .conftest import Verify
+from .gating import require
+from .profiles import ALL_DTYPES, ALL_OPERATIONS, Profile
+
+pytestmark = pytest.mark.operations
+
+SHAPES = [(10,), (7, 5), (3, 4, 5), (2, 3, 2, 3)]
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+@pytest.mark.parametrize("op", ALL_OPERATIONS)
+def test_operation(
+    op: str, dtype: str, shape: tuple[int, ...], order: str, verify: Verify, profile: Profile
+) -> None:
+    require(profile, "dtypes", dtype)
+    verify(Case(op, dtype, shape, order=order))
+
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+@pytest.mark.parametrize("op", ALL_OPERATIONS)
+def test_operation_without_shape(op: str, dtype: str, verify: Verify, profile: Profile) -> None:
+    """No `shape`: the whole object is one 1-D array."""
+    require(profile, "dtypes", dtype)
+    verify(Case(op, dtype, (24,), send_shape=False))
+
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+@pytest.mark.parametrize("op", ALL_OPERATIONS)
+def test_operation_order_omitted(op: str, dtype: str, verify: Verify, profile: Profile) -> None:
+    """No `order`: C order is the default."""
+    require(profile, "dtypes", dtype)
+    verify(Case(op, dtype, (4, 6), send_order=False))
+
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+def test_mean(dtype: str, verify: Verify, profile: Profile) -> None:
+    require(profile, "operations", "mean")
+    verify(Case("mean", dtype, (6, 4)))
