@@ -4,8 +4,7 @@ Edit the values below and run ``pytest`` (the upstream habit), or override any o
 an environment variable ``ACTIVESTORAGE_<NAME>`` or a pytest option ``--<name-with-dashes>``.
 Precedence, highest first: pytest option > environment variable > this file > the profile.
 
-A value of ``None`` for a capability switch (``TEST_*``, ``COMPRESSION_ALGS``, ...) means
-"take it
+A value of ``None`` for a capability switch (``TEST_*``, ``COMPRESSION_ALGS``, ...) means "take it
 from the selected profile" (see ``compliance/profiles.py``). No work happens at import time.
 """
 
