@@ -169,6 +169,9 @@ def resolve_profile(
             )
         return dataclasses.replace(base, name=name, **overrides)
     if name in BUILTIN_PROFILES:
-        return BUILTIN_PROFILES[name]
+        from .deviations import KNOWN_DEVIATIONS
+
+        profile = BUILTIN_PROFILES[name]
+        return dataclasses.replace(profile, deviations=KNOWN_DEVIATIONS.get(name, ()))
     choices = sorted(BUILTIN_PROFILES) + sorted(user_profiles)
     raise ProfileError(f"unknown profile {name!r}; choose one of {', '.join(choices)}")
