@@ -121,7 +121,7 @@ def expected_result(
     elif op == "sum":
         with np.errstate(over="ignore"):  # integer sums wrap in the element type
             values = (
-                np.ma.sum(masked, axis=axes, dtype=dtype).filled(0)
+                np.ma.filled(np.ma.sum(masked, axis=axes, dtype=dtype), 0)
                 if mask.any()
                 else (np.sum(selected, axis=axes, dtype=dtype))
             )
@@ -133,7 +133,7 @@ def expected_result(
             values = np.ma.filled(reduce(masked, axis=axes), empty_sentinel(op, dtype))
     elif op == "mean":
         with np.errstate(invalid="ignore", divide="ignore"):
-            values = np.ma.mean(masked, axis=axes).filled(0).astype(dtype)
+            values = np.ma.filled(np.ma.mean(masked, axis=axes), 0).astype(dtype)
     else:
         raise ValueError(f"unknown operation {op!r}")
     values = np.asarray(values, dtype=np.int64 if op == "count" else dtype).reshape(result_shape)

@@ -9,7 +9,7 @@ per profile; they become strict xfails, so a fixed deviation turns the run red u
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Mapping
 
@@ -24,13 +24,17 @@ EmptyReduction = Literal["sentinel", "error"]
 
 @dataclass(frozen=True)
 class Deviation:
-    """A known way a real server departs from the spec: test ids matching ``pattern`` xfail."""
+    """A known way a real server departs from the spec: test ids matching ``pattern`` xfail.
+
+    ``pattern`` is a regular expression searched for in the pytest node id (ids contain
+    brackets, which glob patterns would treat as character sets).
+    """
 
     pattern: str
     reason: str
 
     def matches(self, nodeid: str) -> bool:
-        return fnmatch.fnmatchcase(nodeid, self.pattern)
+        return re.search(self.pattern, nodeid) is not None
 
 
 @dataclass(frozen=True)
