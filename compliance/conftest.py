@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 import warnings
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -123,7 +124,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if reason:
             item.add_marker(pytest.mark.xfail(reason=f"known deviation: {reason}", strict=True))
     worker = getattr(config, "workerinput", {}).get("workerid")
-    if worker in (None, "gw0"):
+    if worker in (None, "gw0") and _is_full_run(config):
         for deviation in profile.unmatched_deviations(item.nodeid for item in items):
             warnings.warn(
                 pytest.PytestWarning(
@@ -131,6 +132,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     "matches no collected test"
                 )
             )
+
+
+def _is_full_run(config: pytest.Config) -> bool:
+    """Whether the whole suite was collected: only then is an unmatched deviation stale."""
+    if config.option.keyword or config.option.markexpr:
+        return False
+    here = Path(__file__).parent.resolve()
+    return all(Path(arg.split("::")[0]).resolve() == here for arg in config.args)
 
 
 # --- fixtures -------------------------------------------------------------------------------------

@@ -59,6 +59,26 @@ def _flat_ints(array: np.ndarray, order: str) -> tuple[int, ...]:
     return tuple(int(v) for v in flat)
 
 
+def _extreme(
+    op: str, selected: np.ndarray, mask: np.ndarray, axes: tuple[int, ...], counts: np.ndarray
+) -> np.ndarray:
+    """max/min of the valid elements per cell, in the dtype; cells without data get sentinels.
+
+    Holes are filled with the operation's identity (-inf/+inf, or the integer extremes), so a
+    valid infinity still wins; cells with no valid element then take the spec's sentinel.
+    """
+    dtype = selected.dtype
+    if dtype.kind == "f":
+        identity = -np.inf if op == "max" else np.inf
+    else:
+        info = np.iinfo(dtype)
+        identity = info.min if op == "max" else info.max
+    filled = np.where(mask, dtype.type(identity), selected)
+    reduce = np.max if op == "max" else np.min
+    reduced = reduce(filled, axis=axes, initial=dtype.type(identity))
+    return np.where(counts == 0, dtype.type(empty_sentinel(op, dtype)), reduced).astype(dtype)
+
+
 def empty_sentinel(op: str, dtype: np.dtype) -> Any:
     """max/min of nothing: the dtype's lowest/highest finite value (spec §3.3), not +-inf."""
     if dtype.kind == "f":
@@ -114,26 +134,20 @@ def expected_result(
         and int(counts_arr.min(initial=1)) == 0
     ):
         return Expected(None, dtype.name, (), (), order, error_status=400)
-    masked = np.ma.masked_array(selected, mask=mask)
     values: np.ndarray
     if op == "count":
         values = counts_arr.astype(np.int64)
-    elif op == "sum":
+    elif op in ("sum", "mean"):
         with np.errstate(over="ignore"):  # integer sums wrap in the element type
-            values = (
-                np.ma.filled(np.ma.sum(masked, axis=axes, dtype=dtype), 0)
-                if mask.any()
-                else (np.sum(selected, axis=axes, dtype=dtype))
-            )
+            sums = np.sum(np.where(mask, dtype.type(0), selected), axis=axes, dtype=dtype)
+        if op == "sum":
+            values = np.asarray(sums)
+        else:  # the prototype's mean, cast back to the input dtype
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = np.where(counts_arr == 0, 0, sums / np.maximum(counts_arr, 1))
+            values = values.astype(dtype)
     elif op in ("max", "min"):
-        reduce = np.ma.max if op == "max" else np.ma.min
-        if selected.size == 0:
-            values = np.full(result_shape, empty_sentinel(op, dtype), dtype=dtype)
-        else:
-            values = np.ma.filled(reduce(masked, axis=axes), empty_sentinel(op, dtype))
-    elif op == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            values = np.ma.filled(np.ma.mean(masked, axis=axes), 0).astype(dtype)
+        values = _extreme(op, selected, mask, axes, counts_arr)
     else:
         raise ValueError(f"unknown operation {op!r}")
     values = np.asarray(values, dtype=np.int64 if op == "count" else dtype).reshape(result_shape)

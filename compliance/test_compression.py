@@ -1,0 +1,89 @@
+"""Compressed and filtered objects: every supported compression x filter, with padding."""
+
+from __future__ import annotations
+
+import pytest
+
+from .case import Case
+from .conftest import Verify
+from .gating import require
+from .profiles import ALL_DTYPES, Profile
+
+pytestmark = pytest.mark.compression
+
+COMPRESSIONS = ["gzip", "zlib", "blosc2"]
+FILTERS = [(), ("shuffle",), ("shuffle_simd",)]
+
+
+def _require_pipeline(profile: Profile, compression: str | None, filters: tuple[str, ...]) -> None:
+    if compression:
+        require(profile, "compression", compression)
+    for name in filters:
+        require(profile, "filters", name)
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(f) or "nofilter")
+@pytest.mark.parametrize("compression", COMPRESSIONS)
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+def test_compression_filters(
+    dtype: str, compression: str, filters: tuple[str, ...], verify: Verify, profile: Profile
+) -> None:
+    _require_pipeline(profile, compression, filters)
+    verify(Case("sum", dtype, (10, 12), compression=compression, filters=filters))
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(f) or "nofilter")
+@pytest.mark.parametrize("compression", COMPRESSIONS)
+@pytest.mark.parametrize("op", ["count", "max", "min", "select"])
+def test_compression_operations(
+    op: str, compression: str, filters: tuple[str, ...], verify: Verify, profile: Profile
+) -> None:
+    _require_pipeline(profile, compression, filters)
+    verify(Case(op, "float32", (6, 5), compression=compression, filters=filters))
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(f) or "nofilter")
+@pytest.mark.parametrize("compression", COMPRESSIONS)
+def test_compression_with_offset_and_trailing(
+    compression: str, filters: tuple[str, ...], verify: Verify, profile: Profile
+) -> None:
+    """`offset` and `size` locate the compressed payload inside a larger object."""
+    _require_pipeline(profile, compression, filters)
+    case = Case("sum", "int64", (9, 8), compression=compression, filters=filters)
+    verify(case.replace(leading=37, trailing=29))
+
+
+@pytest.mark.parametrize("compression", COMPRESSIONS)
+def test_compression_with_selection_axis_missing(
+    compression: str, verify: Verify, profile: Profile
+) -> None:
+    _require_pipeline(profile, compression, ("shuffle",))
+    require(profile, "missing", "valid_max")
+    require(profile, "axis")
+    case = Case(
+        "max",
+        "uint32",
+        (8, 6),
+        compression=compression,
+        filters=("shuffle",),
+        missing="valid_max",
+        axis=1,
+        selection=((1, 8, 2), (0, 6, 1)),
+    )
+    verify(case)
+
+
+@pytest.mark.filters
+@pytest.mark.parametrize("name", ["shuffle", "shuffle_simd"])
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+def test_filter_without_compression(
+    name: str, dtype: str, verify: Verify, profile: Profile
+) -> None:
+    _require_pipeline(profile, None, (name,))
+    verify(Case("select", dtype, (7, 3), filters=(name,)))
+
+
+@pytest.mark.filters
+def test_two_filters_undone_in_reverse(verify: Verify, profile: Profile) -> None:
+    _require_pipeline(profile, "zlib", ("shuffle", "shuffle_simd"))
+    verify(Case("select", "int64", (5, 5), compression="zlib", filters=("shuffle", "shuffle_simd")))
