@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The project's own checks: what CI runs (.ci/run and .github/workflows/ci.yml call this).
+#
+#   scripts/run-tests.sh
+#
+# Works on a fresh machine: makes the venv from requirements.txt, installs nginx (apt-get) and
+# Reductionist (cargo install) when missing, brings the local stack up with TLS, runs black, flake8,
+# mypy and pytest, and always takes the stack down again. Every step runs even if an earlier check
+# failed; the exit status is non-zero if any step failed.
+set -uo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo" || exit 1
+
+failures=()
+banner() { printf '\n==================== %s ====================\n' "$*"; }
+
+# step LABEL CMD...: run one check loudly and remember whether it failed.
+step() {
+    local label=$1 rc=0 start=$SECONDS
+    shift
+    banner "$label"
+    "$@" || rc=$?
+    if [ "$rc" = 0 ]; then
+        printf -- '---- %s: OK (%ss)\n' "$label" "$((SECONDS - start))"
+    else
+        printf '!!!! %s: FAILED (exit %s, %ss)\n' "$label" "$rc" "$((SECONDS - start))"
+        failures+=("$label")
+    fi
+    return "$rc"
+}
+
+summary_and_exit() {
+    banner "summary"
+    if [ "${#failures[@]}" -eq 0 ]; then
+        echo "ALL CHECKS PASSED"
+        exit 0
+    fi
+    printf '!!!! FAILED: %s\n' "${failures[@]}"
+    exit 1
+}
+
+step "venv (scripts/setup-venv.sh)" scripts/setup-venv.sh || summary_and_exit
+export PATH="$repo/.venv/bin:$PATH"
+
+stack_is_up=0
+stack_down() {
+    if [ "$stack_is_up" = 1 ]; then
+        stack_is_up=0
+        step "local stack down" scripts/local-stack.sh down || true
+    fi
+}
+trap 'stack_down' EXIT
+trap 'echo "interrupted" >&2; exit 130' INT TERM
+
+stack_is_up=1
+if ! step "local stack up --tls" scripts/local-stack.sh up --tls; then
+    scripts/local-stack.sh logs >&2 || true
+    stack_down
+    summary_and_exit
+fi
+step "stack status" scripts/local-stack.sh status
+
+step "black --check" black --check .
+step "flake8" flake8
+mypy_targets=()
+for dir in compliance scripts tests; do
+    if [ -n "$(find "$dir" -name '*.py' -print -quit 2>/dev/null)" ]; then
+        mypy_targets+=("$dir")
+    fi
+done
+step "mypy ${mypy_targets[*]}" mypy "${mypy_targets[@]}"
+
+step "pytest tests" pytest tests
+
+# ---------------------------------------------------------------------------------------------
+# COMPLIANCE SUITE: to be added here (by the compliance suite's owner), against the stack that
+# is already up, e.g.:
+#     step "compliance suite" pytest compliance -n auto
+# ---------------------------------------------------------------------------------------------
+
+stack_down
+summary_and_exit
