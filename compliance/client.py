@@ -97,6 +97,7 @@ class Result:
     count: tuple[int, ...] | None = None
     byte_order: str | None = None
     cbor_keys: tuple[str, ...] = ()
+    payload: dict[str, Any] | None = None  # the decoded v2 CBOR map, as sent
     error_body: Any = None  # parsed JSON of an error response, or the raw text
     parse_problems: list[str] = field(default_factory=list)
 
@@ -158,6 +159,7 @@ def parse_response(api: Api, exchange: HttpExchange) -> Result:
     if not isinstance(payload, dict):
         problems.append(f"CBOR body is a {type(payload).__name__}, not a map")
         return result
+    result.payload = payload
     result.cbor_keys = tuple(str(k) for k in payload)
     result.byte_order = payload.get("byte_order")
     data = payload.get("bytes")
