@@ -20,6 +20,7 @@ from .case import Case, CaseRunner, Prepared
 from .checks import assert_error, assert_result
 from .client import Result, ServerClient
 from .profiles import Profile
+from .report import ComplianceReport, Verdict
 from .settings import SETTINGS, ConfigError, Settings, load_settings
 from .storage import ObjectStore, StoreUnavailable
 
@@ -36,6 +37,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             default=None,
             help=f"{setting.help} (env {setting.env_var}; default from compliance/config.py)",
         )
+    group.addoption(
+        "--compliance-report",
+        metavar="FILE.md",
+        default=None,
+        help="write the per-feature compliance report as Markdown",
+    )
+    group.addoption(
+        "--compliance-report-json",
+        metavar="FILE.json",
+        default=None,
+        help="write the per-feature compliance report as JSON",
+    )
     group.addoption(
         "--keep-data",
         action="store_true",
@@ -55,6 +68,14 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as error:
         raise pytest.UsageError(f"compliance configuration: {error}") from None
     config.stash[SETTINGS_KEY] = settings
+    if not _is_worker(config):
+        verdict = Verdict(settings.proxy_url, settings.profile.name, settings.profile.api)
+        plugin = ComplianceReport(
+            verdict,
+            config.getoption("compliance_report"),
+            config.getoption("compliance_report_json"),
+        )
+        config.pluginmanager.register(plugin, "activestorage-compliance-report")
     if not _is_worker(config) and config.pluginmanager.hasplugin("xdist"):
         if getattr(config.option, "testrunuid", None) is None:
             config.option.testrunuid = uuid.uuid4().hex

@@ -1,0 +1,235 @@
+"""The verdict: a per-feature compliance matrix in the terminal, Markdown and JSON.
+
+Outcomes are gathered from test reports in the controller process (pytest-xdist forwards every
+worker's reports there), grouped by feature area (the test's feature marker), and printed at the
+end with the server URL, profile and API version on top. Each failure carries a one-line reason
+and the curl command that reproduces it (password masked).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import pytest
+
+#: Feature areas in report order: the suite's feature markers (pytest.ini).
+FEATURE_AREAS = (
+    "operations",
+    "selection",
+    "axis",
+    "offset",
+    "compression",
+    "filters",
+    "missing",
+    "byteorder",
+    "auth",
+    "http",
+    "tls",
+    "options",
+    "errors",
+    "edge",
+)
+COLUMNS = ("passed", "failed", "skipped", "deviations")
+
+
+@dataclass
+class Failure:
+    nodeid: str
+    area: str
+    reason: str
+    reproduce: str | None
+
+
+@dataclass
+class Verdict:
+    """Everything the report shows, built up from test reports."""
+
+    server: str
+    profile: str
+    api: str
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, area: str, column: str) -> None:
+        row = self.counts.setdefault(area, dict.fromkeys(COLUMNS, 0))
+        row[column] += 1
+
+    @property
+    def complies(self) -> bool:
+        return not self.failures
+
+    def rows(self) -> list[tuple[str, dict[str, int]]]:
+        order = {name: i for i, name in enumerate(FEATURE_AREAS)}
+        return sorted(self.counts.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
+
+    def totals(self) -> dict[str, int]:
+        return {c: sum(row[c] for row in self.counts.values()) for c in COLUMNS}
+
+
+def feature_area(keywords: Iterable[str], nodeid: str) -> str:
+    """The first feature marker of a test, or its module name without ``test_``."""
+    names = set(keywords)
+    for area in FEATURE_AREAS:
+        if area in names:
+            return area
+    module = nodeid.split("::")[0].rsplit("/", 1)[-1]
+    return module.removeprefix("test_").removesuffix(".py")
+
+
+_REPRODUCE = re.compile(r"reproduce: (curl .*)")
+
+
+def failure_reason(text: str) -> str:
+    """One line saying what went wrong: the first listed difference, else the error line."""
+    for line in text.splitlines():
+        stripped = line.strip().removeprefix("E").strip()
+        if stripped.startswith("- "):
+            return stripped[2:]
+    for line in text.splitlines():
+        if line.startswith("E "):
+            return line[1:].strip()
+    return text.strip().splitlines()[-1] if text.strip() else "failed"
+
+
+def reproducer(text: str) -> str | None:
+    match = _REPRODUCE.search(text)
+    return match.group(1).strip() if match else None
+
+
+def classify(report: pytest.TestReport) -> str | None:
+    """The report column of one test phase's report, or None if that phase says nothing."""
+    if hasattr(report, "wasxfail"):
+        return "deviations" if report.skipped else "failed"  # XPASS(strict) fails
+    if report.when == "call":
+        return report.outcome if report.outcome in ("passed", "failed") else "skipped"
+    if report.outcome == "skipped":
+        return "skipped"
+    if report.outcome == "failed":
+        return "failed"
+    return None
+
+
+class ComplianceReport:
+    """A pytest plugin object: collects outcomes, prints the matrix, writes the files."""
+
+    def __init__(self, verdict: Verdict, markdown: str | None, json_path: str | None) -> None:
+        self.verdict = verdict
+        self.markdown = markdown
+        self.json_path = json_path
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        column = classify(report)
+        if column is None:
+            return
+        area = feature_area(report.keywords, report.nodeid)
+        self.verdict.add(area, column)
+        if column == "failed":
+            text = report.longreprtext or ""
+            if hasattr(report, "wasxfail"):
+                text = (
+                    f"E - known deviation no longer seen (strict xfail passed): {report.wasxfail}"
+                )
+            self.verdict.failures.append(
+                Failure(report.nodeid, area, failure_reason(text), reproducer(text))
+            )
+        elif column == "skipped" and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+            self.verdict.skip_reasons[reason] = self.verdict.skip_reasons.get(reason, 0) + 1
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.write_sep("=", "active storage compliance")
+        for line in render_text(self.verdict).splitlines():
+            terminalreporter.write_line(line)
+        if self.markdown:
+            Path(self.markdown).write_text(render_markdown(self.verdict))
+            terminalreporter.write_line(f"compliance report (Markdown): {self.markdown}")
+        if self.json_path:
+            Path(self.json_path).write_text(json.dumps(to_json(self.verdict), indent=2) + "\n")
+            terminalreporter.write_line(f"compliance report (JSON): {self.json_path}")
+
+
+def _table(verdict: Verdict) -> list[list[str]]:
+    rows = [["feature", *COLUMNS, "verdict"]]
+    for area, row in verdict.rows():
+        state = "FAIL" if row["failed"] else ("ok" if row["passed"] or row["deviations"] else "n/a")
+        rows.append([area, *(str(row[c]) for c in COLUMNS), state])
+    totals = verdict.totals()
+    rows.append(["total", *(str(totals[c]) for c in COLUMNS), "FAIL" if totals["failed"] else "ok"])
+    return rows
+
+
+def _headline(verdict: Verdict) -> str:
+    deviant = sorted(area for area, row in verdict.counts.items() if row["deviations"])
+    if verdict.complies and deviant:
+        n = verdict.totals()["deviations"]
+        return f"COMPLIES apart from {n} known deviations (in {', '.join(deviant)})"
+    if verdict.complies:
+        return "COMPLIES: every feature under test behaves as the spec says"
+    areas = sorted({f.area for f in verdict.failures})
+    return f"DOES NOT COMPLY: {len(verdict.failures)} failures in {', '.join(areas)}"
+
+
+def render_text(verdict: Verdict) -> str:
+    table = _table(verdict)
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    lines = [
+        f"server: {verdict.server}   profile: {verdict.profile}   API: {verdict.api}",
+        _headline(verdict),
+        "",
+    ]
+    for i, row in enumerate(table):
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        line = "  ".join(cells)
+        if row[-1] == "FAIL" and row[0] != "total":
+            line += "   <=="
+        lines.append(line)
+        if i == 0 or i == len(table) - 2:
+            lines.append("-" * len("  ".join(c.ljust(w) for c, w in zip(row, widths))))
+    for failure in verdict.failures[:50]:
+        lines += ["", f"FAILED {failure.nodeid}", f"  {failure.reason}"]
+        if failure.reproduce:
+            lines.append(f"  {failure.reproduce}")
+    if len(verdict.failures) > 50:
+        lines.append(f"... and {len(verdict.failures) - 50} more failures (see the report files)")
+    return "\n".join(lines)
+
+
+def render_markdown(verdict: Verdict) -> str:
+    table = _table(verdict)
+    out = [
+        "# Active storage compliance report",
+        "",
+        f"- **Server:** `{verdict.server}`",
+        f"- **Profile:** `{verdict.profile}`",
+        f"- **API:** {verdict.api}",
+        f"- **Verdict:** {_headline(verdict)}",
+        "",
+        "| " + " | ".join(table[0]) + " |",
+        "|" + "---|" * len(table[0]),
+    ]
+    for row in table[1:]:
+        cells = [f"**{c}**" if row[-1] == "FAIL" and c in (row[0], row[-1]) else c for c in row]
+        out.append("| " + " | ".join(cells) + " |")
+    if verdict.failures:
+        out += ["", "## Failures", ""]
+        for failure in verdict.failures:
+            out += [f"### `{failure.nodeid}`", "", f"{failure.reason}", ""]
+            if failure.reproduce:
+                out += ["```sh", failure.reproduce, "```", ""]
+    if verdict.skip_reasons:
+        out += ["", "## Skipped (capabilities the profile does not claim)", ""]
+        for reason, n in sorted(verdict.skip_reasons.items(), key=lambda kv: -kv[1]):
+            out.append(f"- {n} x {reason}")
+    return "\n".join(out) + "\n"
+
+
+def to_json(verdict: Verdict) -> dict[str, Any]:
+    data = asdict(verdict)
+    data["complies"] = verdict.complies
+    data["totals"] = verdict.totals()
+    return data
