@@ -30,7 +30,7 @@ SERVICES=(s3 http-store reductionist reductionist-v1 reductionist-tls)
 expected_file="$STACK_DIR/expected-services"
 
 usage() {
-    sed -n '2,22p' "$0" >&2
+    stack_usage "$0" >&2
     exit 2
 }
 
@@ -194,6 +194,6 @@ up) cmd_up "$@" ;;
 down) cmd_down ;;
 status) cmd_status ;;
 logs) cmd_logs "$@" ;;
--h | --help | help) usage ;;
+-h | --help | help) stack_usage "$0" ;;
 *) usage ;;
 esac

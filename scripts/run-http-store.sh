@@ -23,7 +23,7 @@ for arg in "$@"; do
     case "$arg" in
     --background) background=1 ;;
     -h | --help)
-        sed -n '2,16p' "$0"
+        stack_usage "$0"
         exit 0
         ;;
     *) stack_die "unknown option $arg (usage: $0 [--background])" ;;

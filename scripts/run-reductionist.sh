@@ -30,7 +30,7 @@ for arg in "$@"; do
     --v1) v1=1 ;;
     --tls) tls=1 ;;
     -h | --help)
-        sed -n '2,20p' "$0"
+        stack_usage "$0"
         exit 0
         ;;
     *) stack_die "unknown option $arg (usage: $0 [--background] [--v1] [--tls])" ;;

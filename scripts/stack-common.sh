@@ -18,6 +18,9 @@ STACK_LOGS="$STACK_DIR/logs"
 # in the worst case).
 : "${STACK_STOP_TIMEOUT:=30}"
 
+# stack_usage SCRIPT: print the comment block at the top of SCRIPT (its usage text).
+stack_usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$1"; }
+
 stack_say() { printf '[%s] %s\n' "$STACK_TAG" "$*" >&2; }
 stack_die() {
     printf '[%s] ERROR: %s\n' "$STACK_TAG" "$*" >&2
