@@ -78,7 +78,8 @@ installed() {
     else
         list=$(cargo install --list 2>/dev/null) || return 1
     fi
-    grep -q "^reductionist v$version:" <<<"$list"
+    # "reductionist v0.11.0:" from crates.io, "reductionist v0.11.0 (/path):" from a local build.
+    grep -q "^reductionist v$version[: ]" <<<"$list"
 }
 
 install() {
