@@ -65,8 +65,14 @@ def result_differences(expected: Expected, result: Result, profile: Profile) -> 
     if profile.byte_order or api == "v2":
         if result.byte_order not in ("little", "big"):
             diffs.append(f"byte order {result.byte_order!r} is neither 'little' nor 'big'")
-    if profile.count_format != "none" and result.count != expected.count:
-        diffs.append(f"count {_short(result.count)} != {_short(expected.count)}")
+    if profile.count_format != "none":
+        if result.count != expected.count:
+            diffs.append(f"count {_short(result.count)} != {_short(expected.count)}")
+        if result.count_format not in ("none", profile.count_format):
+            diffs.append(
+                f"count sent as {result.count_format!r}, profile {profile.name} says "
+                f"{profile.count_format!r}"
+            )
     expected_nbytes = len(expected.to_bytes())
     if len(result.data) != expected_nbytes:
         diffs.append(f"result has {len(result.data)} bytes, expected {expected_nbytes}")

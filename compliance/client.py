@@ -98,6 +98,7 @@ class Result:
     byte_order: str | None = None
     cbor_keys: tuple[str, ...] = ()
     payload: dict[str, Any] | None = None  # the decoded v2 CBOR map, as sent
+    count_format: str = "none"  # how the count travelled: "none", "int" or "list"
     error_body: Any = None  # parsed JSON of an error response, or the raw text
     parse_problems: list[str] = field(default_factory=list)
 
@@ -146,9 +147,9 @@ def parse_response(api: Api, exchange: HttpExchange) -> Result:
         result.shape = tuple(shape) if isinstance(shape, list) else None
         count = _header_json(exchange.headers, "x-activestorage-count", problems)
         if isinstance(count, int):
-            result.count = (count,)
+            result.count, result.count_format = (count,), "int"
         elif isinstance(count, list):
-            result.count = tuple(count)
+            result.count, result.count_format = tuple(count), "list"
         result.byte_order = exchange.headers.get("x-activestorage-byte-order")
         return result
     try:
@@ -176,6 +177,8 @@ def parse_response(api: Api, exchange: HttpExchange) -> Result:
             result.count = _ints_from_bytes(count_blob, result.byte_order, signed=True)
         elif isinstance(payload.get("count"), list):
             result.count = tuple(payload["count"])
+        if "count" in payload:
+            result.count_format = "list"
     except ValueError as error:
         problems.append(str(error))
     return result

@@ -52,8 +52,13 @@ stack_down() {
 trap 'stack_down' EXIT
 trap 'echo "interrupted" >&2; exit 130' INT TERM
 
-stack_is_up=1
-if ! step "local stack up --tls" scripts/local-stack.sh up --tls; then
+# A stack the developer already had running is used and left running; one we start, we stop.
+if scripts/local-stack.sh status >/dev/null 2>&1; then
+    echo "local stack already up: using it and leaving it running"
+else
+    stack_is_up=1
+fi
+if ! step "local stack up --tls --with-v1-build" scripts/local-stack.sh up --tls --with-v1-build; then
     scripts/local-stack.sh logs >&2 || true
     stack_down
     summary_and_exit
@@ -72,11 +77,8 @@ step "mypy ${mypy_targets[*]}" mypy "${mypy_targets[@]}"
 
 step "pytest tests" pytest tests
 
-# ---------------------------------------------------------------------------------------------
-# COMPLIANCE SUITE: to be added here (by the compliance suite's owner), against the stack that
-# is already up, e.g.:
-#     step "compliance suite" pytest compliance -n auto
-# ---------------------------------------------------------------------------------------------
+# The compliance suite itself, every profile the stack serves, against the stack that is up.
+step "compliance suite (scripts/run-compliance.sh)" scripts/run-compliance.sh --no-stack
 
 stack_down
 summary_and_exit

@@ -211,7 +211,15 @@ def test_missing_count_in_v1() -> None:
 
 
 def test_wrong_count_in_v1_header() -> None:
-    only_difference(result_differences(EXPECTED, v1_answer(x_activestorage_count="6"), V1), "count")
+    answer = v1_answer(x_activestorage_count="[6, 9]")
+    only_difference(result_differences(EXPECTED, answer, V1), "count")
+
+
+def test_count_in_the_wrong_format_for_the_profile() -> None:
+    """0.11 sends the count as a JSON list; a bare integer is the 0.2-0.9 format."""
+    answer = v1_answer(x_activestorage_count="3")
+    diffs = result_differences(EXPECTED, answer, V1)
+    assert any("count sent as 'int'" in d for d in diffs), diffs
 
 
 @pytest.mark.parametrize("byte_order", ["middle", "", "LITTLE", None])
