@@ -60,11 +60,18 @@ _NAN_PANICS = (
     ),
 )
 _REDUCTIONIST_OPERATIONS = _F_ORDER_AXIS_RESULTS + _INFINITE_EXTREMES + _NAN_PANICS
+_HTTP_OFFSET_WITHOUT_SIZE = (
+    Deviation(
+        r"test_http_backend\.py::test_http_offset_only",
+        "the HTTP backend sends a Range header only when both offset and size are given: an "
+        "offset alone is ignored and the whole object is read (400 raw size mismatch; spec 2.5)",
+    ),
+)
 
 # all other modules
 FEATURES: Table = {
-    "reductionist-0.13": _REDUCTIONIST_OPERATIONS,
-    "reductionist-0.12": _REDUCTIONIST_OPERATIONS,
+    "reductionist-0.13": _REDUCTIONIST_OPERATIONS + _HTTP_OFFSET_WITHOUT_SIZE,
+    "reductionist-0.12": _REDUCTIONIST_OPERATIONS + _HTTP_OFFSET_WITHOUT_SIZE,
     "reductionist-0.11": _REDUCTIONIST_OPERATIONS,
 }
 
