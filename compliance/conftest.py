@@ -20,7 +20,7 @@ from .case import Case, CaseRunner, Prepared
 from .checks import assert_error, assert_result
 from .client import Result, ServerClient
 from .profiles import Profile
-from .report import ComplianceReport, Verdict
+from .report import ComplianceReport, Verdict, feature_area
 from .settings import SETTINGS, ConfigError, Settings, load_settings
 from .storage import ObjectStore, StoreUnavailable
 
@@ -141,6 +141,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Known deviations of the profile become strict xfails; stale patterns are reported."""
     profile = config.stash[SETTINGS_KEY].profile
     for item in items:
+        # Recorded at collection (in the worker), read by the report plugin in the controller.
+        markers = [mark.name for mark in item.iter_markers()]
+        item.user_properties.append(("feature", feature_area(markers, item.nodeid)))
         reason = profile.xfail_reason(item.nodeid)
         if reason:
             item.add_marker(pytest.mark.xfail(reason=f"known deviation: {reason}", strict=True))

@@ -71,9 +71,13 @@ class Verdict:
         return {c: sum(row[c] for row in self.counts.values()) for c in COLUMNS}
 
 
-def feature_area(keywords: Iterable[str], nodeid: str) -> str:
-    """The first feature marker of a test, or its module name without ``test_``."""
-    names = set(keywords)
+def feature_area(markers: Iterable[str], nodeid: str) -> str:
+    """The first feature marker of a test, or its module name without ``test_``.
+
+    Takes marker names, not ``report.keywords``: keywords include parametrize ids, so a case
+    with the id "axis" would be filed under the axis feature.
+    """
+    names = set(markers)
     for area in FEATURE_AREAS:
         if area in names:
             return area
@@ -126,7 +130,8 @@ class ComplianceReport:
         column = classify(report)
         if column is None:
             return
-        area = feature_area(report.keywords, report.nodeid)
+        recorded = dict(report.user_properties).get("feature")
+        area = str(recorded) if recorded else feature_area((), report.nodeid)
         self.verdict.add(area, column)
         if column == "failed":
             text = report.longreprtext or ""
