@@ -207,7 +207,6 @@ class ServerClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            session.verify = self.ca_cert if self.ca_cert else True
             self._local.session = session
         return session
 
@@ -230,8 +229,14 @@ class ServerClient:
         content = b""
         transport_error = None
         try:
+            # verify per request: a Session.verify would lose to REQUESTS_CA_BUNDLE in the env.
             response = self.session.post(
-                url, data=raw, headers=headers, auth=auth, timeout=self.timeout
+                url,
+                data=raw,
+                headers=headers,
+                auth=auth,
+                timeout=self.timeout,
+                verify=self.ca_cert or True,
             )
             status, answer_headers, content = (
                 response.status_code,

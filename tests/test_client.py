@@ -392,8 +392,11 @@ def test_operation_urls(api: Api, slash: bool, url: str) -> None:
     assert client_with(FakeSession(), api, slash).url_for("count") == url
 
 
-def test_session_verifies_tls_with_the_ca_cert() -> None:
-    assert ServerClient("https://h", "v2", 1.0, ca_cert="/tmp/ca.pem").session.verify == (
-        "/tmp/ca.pem"
-    )
-    assert ServerClient("https://h", "v2", 1.0).session.verify is True
+@pytest.mark.parametrize("ca_cert, verify", [("/tmp/ca.pem", "/tmp/ca.pem"), (None, True)])
+def test_each_request_verifies_tls_with_the_ca_cert(ca_cert: str | None, verify: object) -> None:
+    """verify goes with every request: a Session.verify loses to REQUESTS_CA_BUNDLE."""
+    session = FakeSession()
+    client = ServerClient("https://h", "v2", 1.0, ca_cert=ca_cert)
+    client._local.session = session
+    client.post("sum", {"dtype": "int32"}, None)
+    assert session.calls[0]["verify"] == verify
