@@ -157,7 +157,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
     config = report["config"]
     with plt.rc_context(bc.plot_style()):
         width = max(4.2 * len(sizes), 11.0) + 0.9 * max(len(names) - 2, 0) * len(sizes)
-        fig, axes = plt.subplots(1, len(sizes), figsize=(width, 6.4), squeeze=False)
+        fig, axes = plt.subplots(1, len(sizes), figsize=(width, 7.0), squeeze=False)
         for ax, entry in zip(axes[0], sizes):
             _panel(ax, entry, names, colour)
         axes[0][0].set_ylabel("time per request (ms)")
@@ -167,55 +167,74 @@ def plot(report: dict[str, Any], path: Path) -> None:
             "bypass = GET the whole object from S3, then reduce it with numpy.  "
             f"{config['repeats']} requests per box, every answer checked against numpy.",
             f"{bc.machine_line(report)}.  Boxes: quartiles and median; whiskers: 1.5 IQR.  "
-            "Labels: median, and how many times faster or slower than bypass (medians).",
+            "Top: median, and how many times faster or slower than bypass (ratio of medians).",
         )
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path)
         plt.close(fig)
 
 
+FASTER_COLOUR, SLOWER_COLOUR = "#1a7f37", "#b42318"
+
+
 def _panel(ax: Any, entry: dict[str, Any], names: list[str], colour: dict[str, str]) -> None:
+    """Boxes in the lower 4/5, a label band on top: median, and speed relative to bypass."""
+    from matplotlib.ticker import MaxNLocator
+
     data = [[s * 1e3 for s in entry["timings_s"][n]] for n in names]
     boxes = ax.boxplot(
         data,
         patch_artist=True,
         widths=0.6,
-        medianprops={"color": "black", "linewidth": 2},
+        medianprops={"color": "black", "linewidth": 2.5},
         flierprops={"marker": "o", "markersize": 4, "alpha": 0.5},
     )
     for patch, name in zip(boxes["boxes"], names):
         patch.set_facecolor(colour[name])
         patch.set_alpha(0.85)
     ax.set_xticks(range(1, len(names) + 1), names)
-    ax.set_title(f"{bc.format_mb(entry['array_bytes'])}  ({entry['elements']:,} elements)")
+    elements = _compact(entry["elements"])
+    ax.set_title(f"{bc.format_mb(entry['array_bytes'])}  ·  {elements} elements")
     whisker_top = max(float(line.get_ydata().max()) for line in boxes["whiskers"])
     data_top = max(max(d) for d in data)
-    top = whisker_top * 1.3
-    if data_top > top:  # a few slow outliers would squash the boxes: clip and say so
-        hidden = sum(v > top for d in data for v in d)
-        note = f"{hidden} outlier(s) above, max {data_top:.3g} ms"
-        ax.text(0.98, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=10)
+    # the boxes' area: all the data, unless a few outliers lie far above the whiskers
+    if data_top <= whisker_top * 1.3:
+        clip = max(whisker_top * 1.1, data_top * 1.05)
     else:
-        top = max(top, data_top * 1.12)
+        clip = whisker_top * 1.3
+    top = clip / 0.8  # the top fifth is the label band
+    hidden = sum(v > clip for d in data for v in d)
+    if hidden:  # a few slow outliers would squash the boxes: clip them and say so
+        note = f"{hidden} outlier{'s' if hidden > 1 else ''} above {clip:.3g} ms "
+        note += f"(max {data_top:.3g} ms)"
+        ax.text(0.98, 0.02, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=10)
     ax.set_ylim(0, top)
+    ax.axhspan(clip, top, color="white", zorder=2.5)  # the label band stays clear
+    ticks = MaxNLocator(6).tick_values(0, clip)
+    ax.set_yticks([t for t in ticks if 0 <= t <= clip])
+    ax.spines["left"].set_bounds(0, clip)
+    band = ax.get_xaxis_transform()  # x in data, y in axes fraction
     summary = entry["summary"]
     for i, name in enumerate(names, start=1):
         median_ms = summary[name]["median_s"] * 1e3
+        ax.text(i, 0.96, f"{median_ms:.3g} ms", transform=band, ha="center", va="top", zorder=3)
         factor = summary[name]["speedup_vs_bypass"]
-        label = f"{median_ms:.3g} ms"
-        if name != bc.BYPASS and factor is not None:
-            label += f"\n{factor:.2f}× faster" if factor >= 1 else f"\n{1 / factor:.2f}× slower"
-        y = min(float(boxes["caps"][2 * i - 1].get_ydata().max()), top * 0.8)
-        ax.annotate(
-            label,
-            (i, y),
-            xytext=(0, 6),
-            textcoords="offset points",
-            ha="center",
-            va="bottom",
-            fontsize=12,
-            fontweight="bold" if name != bc.BYPASS else "normal",
-        )
+        if name == bc.BYPASS or factor is None:
+            continue
+        faster = factor >= 1
+        text = f"{factor:.2f}× faster" if faster else f"{1 / factor:.2f}× slower"
+        ax.text(
+            i, 0.885, text, transform=band, ha="center", va="top", zorder=3, fontweight="bold",
+            color=FASTER_COLOUR if faster else SLOWER_COLOUR,
+        )  # fmt: skip
+
+
+def _compact(count: int) -> str:
+    """5000 -> 5k, 2000000 -> 2M: element counts short enough for a panel title."""
+    for factor, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "k")):
+        if count >= factor:
+            return f"{count / factor:.3g}{suffix}"
+    return str(count)
 
 
 # --- the printed summary ------------------------------------------------------------------------
@@ -227,14 +246,15 @@ def print_summary(report: dict[str, Any]) -> None:
         f"\n{config['operation']} of {config['dtype']}, {config['repeats']} timed requests "
         f"per target and size, API {config['api']}"
     )
-    print(f"{'size':>9}  {'target':<16}{'median':>10}{'p95':>10}{'GB/s':>8}{'speedup':>9}")
+    width = max(len(name) for name in report["sizes"][0]["summary"]) + 2
+    print(f"{'size':>9}  {'target':<{width}}{'median':>10}{'p95':>10}{'GB/s':>8}{'speedup':>9}")
     for entry in report["sizes"]:
         size = bc.format_mb(entry["array_bytes"])
         for name, s in entry["summary"].items():
             factor = s["speedup_vs_bypass"]
             shown = "" if name == bc.BYPASS or factor is None else f"{factor:.2f}x"
             print(
-                f"{size:>9}  {name:<16}{s['median_s'] * 1e3:>8.2f}ms{s['p95_s'] * 1e3:>8.2f}ms"
+                f"{size:>9}  {name:<{width}}{s['median_s'] * 1e3:>8.2f}ms{s['p95_s'] * 1e3:>8.2f}ms"
                 f"{s['gb_per_s'] or 0:>8.2f}{shown:>9}"
             )
             size = ""

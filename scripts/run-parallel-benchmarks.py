@@ -185,28 +185,33 @@ def plot(report: dict[str, Any], path: Path) -> None:
     array_bytes = report["array"]["array_bytes"]
     workers = config["workers"]
     positions = {w: i for i, w in enumerate(workers)}
+    styles = (("p50", "median_s", "-"), ("p95", "p95_s", "--"), ("p99", "p99_s", ":"))
     with plt.rc_context(bc.plot_style()):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.8))
+        from matplotlib.lines import Line2D
+
+        fig, (left, right) = plt.subplots(1, 2, figsize=(15, 7.0))
+        best = {  # at each level, the highest throughput is labelled above, the others below
+            w: max(levels[n][i]["gb_per_s"] for n in names) for i, w in enumerate(workers)
+        }
         for name in names:
             xs = [positions[e["workers"]] for e in levels[name]]
             gbs = [e["gb_per_s"] for e in levels[name]]
             left.plot(xs, gbs, "o-", color=colour[name], lw=2.5, ms=8, label=name)
-            for x, y, e in zip(xs, gbs, levels[name]):
+            for e, x, y in zip(levels[name], xs, gbs):
+                above = y >= best[e["workers"]]
                 left.annotate(
-                    f"{y:.2f}", (x, y), xytext=(0, 8), textcoords="offset points",
-                    ha="center", fontsize=11, color=colour[name],
+                    f"{y:.2f}", (x, y), xytext=(0, 9 if above else -10), textcoords="offset points",
+                    ha="center", va="bottom" if above else "top", fontsize=11, color=colour[name],
                 )  # fmt: skip
-            for q, style in (("p50", "-"), ("p95", "--"), ("p99", ":")):
-                key = "median_s" if q == "p50" else f"{q}_s"
+            for _, key, style in styles:
                 ms = [e["latency_s"][key] * 1e3 for e in levels[name]]
-                label = f"{name} {q}"
-                right.plot(xs, ms, style, marker="o", color=colour[name], lw=2, ms=6, label=label)
+                right.plot(xs, ms, style, marker="o", color=colour[name], lw=2, ms=6)
         for ax in (left, right):
             ax.set_xticks(range(len(workers)), [str(w) for w in workers])
             ax.set_xlabel("concurrent client threads")
             ax.set_ylim(bottom=0)
             ax.set_xlim(-0.3, len(workers) - 0.7)
-        left.set_ylim(top=left.get_ylim()[1] * 1.12)
+        left.set_ylim(top=left.get_ylim()[1] * 1.15)
         left.set_title("Throughput (higher is better)")
         left.set_ylabel("GB/s of array data reduced")
         rate = left.secondary_yaxis(
@@ -214,9 +219,13 @@ def plot(report: dict[str, Any], path: Path) -> None:
         )
         rate.set_ylabel("requests/s")
         left.legend(loc="upper left")
+        right.set_ylim(top=right.get_ylim()[1] * 1.3)  # room for the legend above the lines
         right.set_title("Latency per request (lower is better)")
         right.set_ylabel("ms")
-        right.legend(loc="upper left", ncol=len(names), fontsize=11)
+        targets = [Line2D([], [], color=colour[n], lw=6) for n in names]
+        right.add_artist(right.legend(targets, names, loc="upper left", fontsize=12))
+        percentiles = [Line2D([], [], color="#333333", ls=style, lw=2) for _, _, style in styles]
+        right.legend(percentiles, [q for q, _, _ in styles], loc="upper right", fontsize=12)
         bc.frame_figure(
             fig,
             f"{config['operation']} of a {bc.format_mb(array_bytes)} {config['dtype']} array "
@@ -242,8 +251,9 @@ def print_summary(report: dict[str, Any]) -> None:
         f"{config['requests_per_target_and_level']} requests per target and level, "
         f"API {config['api']}"
     )
+    width = max(len(name) for name in report["levels"]) + 2
     print(
-        f"{'target':<14}{'workers':>8}{'req/s':>9}{'GB/s':>7}{'p50':>9}{'p95':>9}{'p99':>9}"
+        f"{'target':<{width}}{'workers':>8}{'req/s':>9}{'GB/s':>7}{'p50':>9}{'p95':>9}{'p99':>9}"
         f"{'vs bypass':>11}{'client CPU':>12}"
     )
     for name, entries in report["levels"].items():
@@ -252,7 +262,7 @@ def print_summary(report: dict[str, Any]) -> None:
             ratio = e.get("throughput_vs_bypass")
             shown = f"{ratio:.2f}x" if ratio is not None and name != bc.BYPASS else ""
             print(
-                f"{name:<14}{e['workers']:>8}{e['requests_per_s']:>9.1f}{e['gb_per_s']:>7.2f}"
+                f"{name:<{width}}{e['workers']:>8}{e['requests_per_s']:>9.1f}{e['gb_per_s']:>7.2f}"
                 f"{lat['median_s'] * 1e3:>7.2f}ms{lat['p95_s'] * 1e3:>7.2f}ms"
                 f"{lat['p99_s'] * 1e3:>7.2f}ms{shown:>11}{e['client_cpu_utilisation']:>11.0%}"
             )
