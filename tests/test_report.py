@@ -1,0 +1,158 @@
+"""Unit tests of the compliance report: classification, reasons, reproducers and rendering."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from compliance.report import (
+    ComplianceReport,
+    Verdict,
+    classify,
+    failure_reason,
+    feature_area,
+    render_markdown,
+    render_text,
+    reproducer,
+    to_json,
+)
+
+LONGREPR = """\
+    def check(case: Case) -> Result:
+>       assert_result(expected, result, profile)
+E       AssertionError: server answer differs from the spec:
+E         - values differ at 1 of 1 positions; first at (): got 10, expected 11
+E         - count [3] != [4]
+E       request: POST http://127.0.0.1:8080/v2/sum
+E         reproduce: curl -sS -i -X POST http://127.0.0.1:8080/v2/sum -u 'minioadmin:****' -d '{}'
+"""
+
+
+def fake_report(
+    nodeid: str = "compliance/test_x.py::test_y[a]",
+    when: str = "call",
+    outcome: str = "passed",
+    feature: str | None = "axis",
+    **extra: Any,
+) -> Any:
+    properties = [("feature", feature)] if feature else []
+    fields = dict(
+        nodeid=nodeid,
+        when=when,
+        outcome=outcome,
+        passed=outcome == "passed",
+        failed=outcome == "failed",
+        skipped=outcome == "skipped",
+        user_properties=properties,
+        longreprtext="",
+        longrepr=None,
+    )
+    fields.update(extra)
+    return SimpleNamespace(**fields)
+
+
+def test_feature_area_uses_markers_not_ids() -> None:
+    assert feature_area(["parametrize", "missing", "axis"], "compliance/test_q.py::t[x]") == "axis"
+    assert feature_area(["parametrize"], "compliance/test_errors.py::test_x[axis]") == "errors"
+
+
+def test_failure_reason_is_the_first_listed_difference() -> None:
+    assert (
+        failure_reason(LONGREPR)
+        == "values differ at 1 of 1 positions; first at (): got 10, expected 11"
+    )
+
+
+def test_failure_reason_falls_back_to_the_error_line() -> None:
+    text = "    x = 1\nE   ValueError: boom\n"
+    assert failure_reason(text) == "ValueError: boom"
+    assert failure_reason("") == "failed"
+
+
+def test_reproducer_is_the_curl_line_with_the_password_masked() -> None:
+    command = reproducer(LONGREPR)
+    assert command is not None and command.startswith("curl -sS -i -X POST")
+    assert "minioadmin:****" in command
+    assert reproducer("E   AssertionError: no curl here") is None
+
+
+@pytest.mark.parametrize(
+    "report, column",
+    [
+        (fake_report(), "passed"),
+        (fake_report(outcome="failed"), "failed"),
+        (fake_report(outcome="skipped", when="setup"), "skipped"),
+        (fake_report(outcome="failed", when="setup"), "failed"),
+        (fake_report(outcome="passed", when="setup"), None),
+        (fake_report(outcome="passed", when="teardown"), None),
+        (fake_report(outcome="skipped", wasxfail="known deviation: x"), "deviations"),
+        (fake_report(outcome="failed", wasxfail="known deviation: x"), "failed"),
+    ],
+    ids=["pass", "fail", "skip", "setup-error", "setup-ok", "teardown", "xfail", "xpass-strict"],
+)
+def test_classify(report: Any, column: str | None) -> None:
+    assert classify(report) == column
+
+
+def collect(*reports: Any) -> Verdict:
+    verdict = Verdict("http://127.0.0.1:8080", "reductionist-0.13", "v2")
+    plugin = ComplianceReport(verdict, None, None)
+    for report in reports:
+        plugin.pytest_runtest_logreport(report)
+    return verdict
+
+
+def test_verdict_counts_per_feature_and_lists_failures() -> None:
+    verdict = collect(
+        fake_report(feature="axis"),
+        fake_report(feature="axis", outcome="failed", longreprtext=LONGREPR),
+        fake_report(feature="edge", outcome="skipped", wasxfail="known deviation: nan"),
+        fake_report(
+            feature="http", outcome="skipped", when="setup", longrepr=("f", 1, "Skipped: no http")
+        ),
+    )
+    assert verdict.counts["axis"] == {"passed": 1, "failed": 1, "skipped": 0, "deviations": 0}
+    assert verdict.counts["edge"]["deviations"] == 1
+    assert verdict.skip_reasons == {"no http": 1}
+    assert not verdict.complies
+    (failure,) = verdict.failures
+    assert failure.area == "axis" and failure.reproduce and "curl" in failure.reproduce
+
+
+def test_text_report_points_at_the_failing_feature() -> None:
+    verdict = collect(
+        fake_report(feature="operations"),
+        fake_report(feature="axis", outcome="failed", longreprtext=LONGREPR),
+    )
+    text = render_text(verdict)
+    assert "DOES NOT COMPLY: 1 failures in axis" in text
+    (axis_row,) = [line for line in text.splitlines() if line.startswith("axis ")]
+    assert axis_row.endswith("FAIL   <==")
+    (ops_row,) = [line for line in text.splitlines() if line.startswith("operations ")]
+    assert "<==" not in ops_row
+    assert "reductionist-0.13" in text and "http://127.0.0.1:8080" in text
+
+
+def test_headline_names_known_deviations_when_otherwise_compliant() -> None:
+    verdict = collect(
+        fake_report(feature="edge", outcome="skipped", wasxfail="known deviation: nan"),
+        fake_report(feature="operations"),
+    )
+    assert "COMPLIES apart from 1 known deviations (in edge)" in render_text(verdict)
+
+
+def test_markdown_and_json_carry_the_same_verdict() -> None:
+    verdict = collect(
+        fake_report(feature="selection"),
+        fake_report(feature="errors", outcome="failed", longreprtext=LONGREPR),
+    )
+    markdown = render_markdown(verdict)
+    assert "| **errors** | 0 | 1 | 0 | 0 | **FAIL** |" in markdown
+    assert "```sh\ncurl -sS" in markdown
+    data = json.loads(json.dumps(to_json(verdict)))
+    assert data["complies"] is False
+    assert data["totals"] == {"passed": 1, "failed": 1, "skipped": 0, "deviations": 0}
+    assert data["failures"][0]["nodeid"] == "compliance/test_x.py::test_y[a]"
