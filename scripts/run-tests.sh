@@ -80,5 +80,13 @@ step "pytest tests" pytest tests
 # The compliance suite itself, every profile the stack serves, against the stack that is up.
 step "compliance suite (scripts/run-compliance.sh)" scripts/run-compliance.sh --no-stack
 
+# The benchmarks end to end at a tiny size: they run, check every answer and write PNG + JSON.
+bench_out="$(mktemp -d)"
+step "benchmark smoke" python scripts/run-benchmarks.py --sizes 40KB,400KB --repeats 3 \
+    --out "$bench_out"
+step "parallel benchmark smoke" python scripts/run-parallel-benchmarks.py --size 40KB \
+    --workers 1,2 --requests 10 --out "$bench_out"
+rm -rf "$bench_out"
+
 stack_down
 summary_and_exit
