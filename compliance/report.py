@@ -89,13 +89,20 @@ _REPRODUCE = re.compile(r"reproduce: (curl .*)")
 
 
 def failure_reason(text: str) -> str:
-    """One line saying what went wrong: the first listed difference, else the error line."""
+    """One line saying what went wrong.
+
+    The first difference listed under "server answer differs from the spec:" when the checks
+    produced the failure, else the exception line (pytest's own diff lines also start with "- ",
+    so they are not taken for differences).
+    """
+    lines = [line.strip().removeprefix("E").strip() for line in text.splitlines()]
+    if "server answer differs from the spec:" in " ".join(lines):
+        start = next(i for i, line in enumerate(lines) if "differs from the spec:" in line)
+        for line in lines[start + 1 :]:
+            if line.startswith("- "):
+                return line[2:]
     for line in text.splitlines():
-        stripped = line.strip().removeprefix("E").strip()
-        if stripped.startswith("- "):
-            return stripped[2:]
-    for line in text.splitlines():
-        if line.startswith("E "):
+        if line.startswith("E ") and line[1:].strip():
             return line[1:].strip()
     return text.strip().splitlines()[-1] if text.strip() else "failed"
 

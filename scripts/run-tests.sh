@@ -80,6 +80,9 @@ step "pytest tests" pytest tests
 # The compliance suite itself, every profile the stack serves, against the stack that is up.
 step "compliance suite (scripts/run-compliance.sh)" scripts/run-compliance.sh --no-stack
 
+# The suite must catch realistic server bugs: a few faults through the fault proxy (~1-2 min).
+step "mutation score (quick)" python scripts/mutation-score.py --quick --require-all
+
 # The benchmarks end to end at a tiny size: they run, check every answer and write PNG + JSON.
 bench_out="$(mktemp -d)"
 step "benchmark smoke" python scripts/run-benchmarks.py --sizes 40KB,400KB --repeats 3 \

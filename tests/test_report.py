@@ -66,6 +66,12 @@ def test_failure_reason_is_the_first_listed_difference() -> None:
     )
 
 
+def test_failure_reason_ignores_pytest_diff_lines() -> None:
+    """A plain assert's diff also has "- " lines: the exception line is the reason there."""
+    text = "E   AssertionError: byte order field follows the request\nE     - little\nE     + big\n"
+    assert failure_reason(text) == "AssertionError: byte order field follows the request"
+
+
 def test_failure_reason_falls_back_to_the_error_line() -> None:
     text = "    x = 1\nE   ValueError: boom\n"
     assert failure_reason(text) == "ValueError: boom"
