@@ -158,11 +158,17 @@ class ComplianceReport:
         for line in render_text(self.verdict).splitlines():
             terminalreporter.write_line(line)
         if self.markdown:
-            Path(self.markdown).write_text(render_markdown(self.verdict))
+            _write(self.markdown, render_markdown(self.verdict))
             terminalreporter.write_line(f"compliance report (Markdown): {self.markdown}")
         if self.json_path:
-            Path(self.json_path).write_text(json.dumps(to_json(self.verdict), indent=2) + "\n")
+            _write(self.json_path, json.dumps(to_json(self.verdict), indent=2) + "\n")
             terminalreporter.write_line(f"compliance report (JSON): {self.json_path}")
+
+
+def _write(path: str, text: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
 
 
 def _table(verdict: Verdict) -> list[list[str]]:
