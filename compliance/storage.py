@@ -52,6 +52,7 @@ class ObjectStore:
         http_auth: tuple[str, str],
         timeout: float,
         run: str | None = None,
+        key_prefix: str = "compliance",
     ) -> None:
         self.s3_source = s3_source
         self.aws_id = aws_id
@@ -60,7 +61,7 @@ class ObjectStore:
         self.http_auth = http_auth
         self.timeout = timeout
         self.run = run or run_id()
-        self.prefix = f"compliance-{self.run[:12]}"
+        self.prefix = f"{key_prefix}-{self.run[:12]}"
         self.marker_dir = Path(tempfile.gettempdir()) / f"activestorage-{self.run}"
         self.marker_dir.mkdir(parents=True, exist_ok=True)
         self._s3: S3Client | None = None

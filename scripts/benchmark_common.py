@@ -584,8 +584,9 @@ class Bench:
         self.timeout = timeout
         self.s3_source = s3_source.rstrip("/")
         run = uuid.uuid4().hex
-        self.store = ObjectStore(self.s3_source, auth[0], auth[1], "", ("", ""), timeout, run=run)
-        self.store.prefix = f"benchmark-{run[:12]}"  # keys: benchmark-<run>/<sha256>
+        self.store = ObjectStore(  # keys: benchmark-<run>/<sha256>
+            self.s3_source, auth[0], auth[1], "", ("", ""), timeout, run=run, key_prefix="benchmark"
+        )
         self.targets = [
             Target(
                 name, url, ServerClient(url, api, timeout, trailing_slash=profile.trailing_slash)
