@@ -4,7 +4,7 @@
 #   scripts/run-compliance.sh [--no-stack] [--keep-stack] [-- EXTRA PYTEST ARGS]
 #
 # Sets up the venv, brings the local stack up (S3, HTTP store, Reductionist 0.13.1, its HTTPS twin,
-# and Reductionist 0.11.0 when installed), then runs:
+# and Reductionist 0.11.0, building what is missing), then runs:
 #   1. the full suite against Reductionist 0.13.1 with the default profile (pytest -n auto);
 #   2. the TLS and operations tests over HTTPS, verified with the stack's CA;
 #   3. the full suite against Reductionist 0.11.0 with the reductionist-0.11 profile, if it runs.
@@ -44,7 +44,7 @@ tls_url="https://127.0.0.1:${REDUCTIONIST_TLS_PORT:-8443}"
 
 if [ "$manage_stack" = 1 ]; then
     scripts/setup-venv.sh >/dev/null || exit 1
-    scripts/local-stack.sh up --tls || exit 1
+    scripts/local-stack.sh up --tls --with-v1-build || exit 1
     if [ "$keep_stack" = 0 ]; then
         trap 'scripts/local-stack.sh down' EXIT
     fi
