@@ -12,7 +12,8 @@ against each of them in turn.
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the faults package
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # the compliance package
 
 from faults.proxy import main  # noqa: E402
 

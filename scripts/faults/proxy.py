@@ -24,6 +24,8 @@ from types import FrameType
 from typing import Sequence
 from urllib.parse import urlsplit
 
+from compliance.settings import load_settings
+
 from .catalog import CATALOG, FAULTS, Context, Fault, get
 from .messages import Request, Response, error_response
 
@@ -205,7 +207,8 @@ def _credentials(text: str) -> tuple[str, str]:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    env = os.environ
+    # Credentials default to the suite's effective settings (config.py, then ACTIVESTORAGE_* env).
+    suite = load_settings(environ=os.environ)
     parser = argparse.ArgumentParser(
         prog="fault-proxy.py",
         description="An HTTP proxy on 127.0.0.1 that plays one named server bug (fault) in front "
@@ -229,18 +232,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--s3-auth",
         type=_credentials,
-        default=(env.get("ACTIVESTORAGE_AWS_ID", "minioadmin"),)
-        + (env.get("ACTIVESTORAGE_AWS_PASSWORD", "minioadmin"),),
+        default=(suite.aws_id, suite.aws_password),
         metavar="USER:PASSWORD",
-        help="the stack's S3 credentials, for faults that use them (default: minioadmin)",
+        help="S3 credentials for faults that use them (default: the suite's AWS_ID/AWS_PASSWORD)",
     )
     parser.add_argument(
         "--http-auth",
         type=_credentials,
-        default=(env.get("ACTIVESTORAGE_HTTP_USERNAME", "admin"),)
-        + (env.get("ACTIVESTORAGE_HTTP_PASSWORD", "admin"),),
+        default=(suite.http_username, suite.http_password),
         metavar="USER:PASSWORD",
-        help="the stack's HTTP store credentials (default: admin)",
+        help="HTTP store credentials (default: the suite's HTTP_USERNAME/HTTP_PASSWORD)",
     )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
