@@ -79,6 +79,18 @@ FEATURES: Table = {
 }
 
 
+# compliance/test_cache.py and the whole suite run against a server with its chunk cache on: the
+# entries of a "-cache" profile, on top of those of the release it runs (``CACHE_OF``)
+CACHE_OF = {
+    "reductionist-0.13-cache": "reductionist-0.13",
+    "reductionist-0.11-cache": "reductionist-0.11",
+}
+CACHE: Table = {}
+
+# the Python prototype (field/prototype-run.md and runs against it by hand)
+PROTOTYPE: Table = {}
+
+
 def _merge(*tables: Table) -> Table:
     merged: Table = {}
     for table in tables:
@@ -87,4 +99,10 @@ def _merge(*tables: Table) -> Table:
     return merged
 
 
-KNOWN_DEVIATIONS: Table = _merge(FEATURES, ERRORS)
+def _cache_profiles(table: Table) -> Table:
+    """Each cache profile inherits every deviation of the release it runs."""
+    inherited = {cached: table.get(release, ()) for cached, release in CACHE_OF.items()}
+    return _merge(table, inherited)
+
+
+KNOWN_DEVIATIONS: Table = _merge(_cache_profiles(_merge(FEATURES, ERRORS)), CACHE, PROTOTYPE)

@@ -62,6 +62,7 @@ class Profile:
     unknown_fields_rejected: bool = True
     empty_reduction: EmptyReduction = "sentinel"
     trailing_slash: bool = False  # the route is /v1/{op}/ rather than /v1/{op}
+    chunk_cache: bool = False  # the server runs with its chunk cache on (--use-chunk-cache)
     deviations: tuple[Deviation, ...] = field(default_factory=tuple)
 
     def xfail_reason(self, nodeid: str) -> str | None:
@@ -145,6 +146,21 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         ),
     )
 }
+
+
+def _with_cache(profile: Profile) -> Profile:
+    """The same release started with its chunk cache on: own name, own deviations."""
+    return dataclasses.replace(
+        profile,
+        name=f"{profile.name}-cache",
+        description=f"{profile.description}; chunk cache on (--use-chunk-cache)",
+        chunk_cache=True,
+    )
+
+
+for _name in ("reductionist-0.13", "reductionist-0.11"):
+    _cached = _with_cache(BUILTIN_PROFILES[_name])
+    BUILTIN_PROFILES[_cached.name] = _cached
 
 DEFAULT_PROFILE = "reductionist-0.13"
 

@@ -32,6 +32,7 @@ FEATURE_AREAS = (
     "options",
     "errors",
     "edge",
+    "cache",
 )
 COLUMNS = ("passed", "failed", "skipped", "deviations")
 
