@@ -23,10 +23,20 @@ def _media_type(content_type: str) -> str:
     return content_type.split(";")[0].strip().lower()
 
 
-def _values_differ(expected: np.ndarray, actual: np.ndarray) -> str | None:
+def _values_differ(expected: np.ndarray, actual: np.ndarray, tolerance: float = 0.0) -> str | None:
     if expected.shape != actual.shape:
         return f"values shape {actual.shape} != {expected.shape}"
     equal_nan = expected.dtype.kind == "f"
+    if tolerance:
+        close = np.abs(actual.astype(np.float64) - expected.astype(np.float64)) <= tolerance
+        if close.all():
+            return None
+        wrong = np.argwhere(~close)
+        first = tuple(int(i) for i in wrong[0]) if wrong.size else ()
+        return (
+            f"values differ by more than {tolerance:.3g} at {len(wrong)} of {expected.size} "
+            f"positions; first at {first}: got {actual[first]!r}, expected {expected[first]!r}"
+        )
     if np.array_equal(expected, actual, equal_nan=equal_nan):
         return None
     wrong = np.argwhere(
@@ -83,7 +93,9 @@ def result_differences(expected: Expected, result: Result, profile: Profile) -> 
     ):
         actual = result.values(expected.layout)
         problem = _values_differ(
-            np.asarray(expected.values), actual.astype(actual.dtype.newbyteorder("="))
+            np.asarray(expected.values),
+            actual.astype(actual.dtype.newbyteorder("=")),
+            expected.tolerance,
         )
         if problem:
             diffs.append(problem)
@@ -102,37 +114,53 @@ def _short(values: Iterable[int] | None) -> str:
     return text if len(items) <= 8 else text[:-1] + f", ... ({len(items)} in all)]"
 
 
+#: A mention meaning "the request body as a whole", not one field of it: Reductionist's causes
+#: say "JSON"; FastAPI locates such an error at the body itself (``loc: ["body"]``, or a position
+#: in it for a JSON syntax error).
+WHOLE_BODY = "JSON"
+
+Statuses = int | tuple[int, ...]
+
+
 def error_differences(
-    result: Result, status: int, profile: Profile, mentions: Iterable[str] = ()
+    result: Result, status: Statuses, profile: Profile, mentions: Iterable[str] = ()
 ) -> list[str]:
     """How an error answer departs from the expected status, JSON shape and message.
 
-    ``mentions``: words of which at least one must appear in the message (or its causes),
-    e.g. the offending field's name, so a user can tell what was wrong with the request.
+    ``status``: the status, or the statuses any of which is right (see
+    ``Profile.validation_statuses``). ``mentions``: words of which at least one must appear in
+    the message (or its causes, or a FastAPI error's location), e.g. the offending field's name,
+    so a user can tell what was wrong with the request.
     """
     if result.status is None:
         return [f"no HTTP response ({result.exchange.transport_error})"]
+    allowed = (status,) if isinstance(status, int) else status
     diffs: list[str] = []
-    if result.status != status:
-        diffs.append(f"status {result.status} != {status}")
+    if result.status not in allowed:
+        diffs.append(f"status {result.status} != {' or '.join(str(s) for s in allowed)}")
     if result.status == 200:
         return diffs
     if _media_type(result.content_type) != "application/json":
         diffs.append(f"content type {result.content_type!r} != 'application/json'")
-    text = _error_text(result.error_body, profile, diffs)
-    words = [w for w in mentions]
-    if text is not None and words and not any(w.lower() in text.lower() for w in words):
-        diffs.append(f"error message {text!r} names none of {words}")
+    words = list(mentions)
+    if profile.error_format == "fastapi":
+        named = _fastapi_names(result.error_body, result.status, profile, words, diffs)
+    else:
+        named = _reductionist_names(result.error_body, words, diffs)
+    if named is not None:
+        diffs.append(named)
     return diffs
 
 
-def _error_text(body: object, profile: Profile, diffs: list[str]) -> str | None:
-    """The message text of a JSON error body of the profile's shape, noting shape problems."""
-    if profile.error_format == "fastapi":
-        if not isinstance(body, dict) or "detail" not in body:
-            diffs.append(f"error body is not {{'detail': ...}}: {body!r}")
-            return None
-        return str(body["detail"])
+def _names_none(text: str, words: list[str]) -> str | None:
+    """A difference if ``text`` contains none of ``words`` (case-insensitively), else None."""
+    if not words or any(w.lower() in text.lower() for w in words):
+        return None
+    return f"error message {text!r} names none of {words}"
+
+
+def _reductionist_names(body: object, words: list[str], diffs: list[str]) -> str | None:
+    """Check ``{"error": {"message", "caused_by"}}`` (spec 5.1); then whether it names a word."""
     if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
         diffs.append(f"error body is not {{'error': {{...}}}}: {body!r}")
         return None
@@ -145,7 +173,55 @@ def _error_text(body: object, profile: Profile, diffs: list[str]) -> str | None:
     if not isinstance(causes, list) or not all(isinstance(c, str) for c in causes):
         diffs.append(f"caused_by is not a list of strings: {causes!r}")
         causes = []
-    return " | ".join([message, *causes])
+    return _names_none(" | ".join([message, *causes]), words)
+
+
+def _fastapi_names(
+    body: object, status: int, profile: Profile, words: list[str], diffs: list[str]
+) -> str | None:
+    """Check FastAPI's convention (spec 10); then whether the error names one of ``words``.
+
+    Model validation (``profile.schema_error_status``) answers ``{"detail": [{"loc", "msg",
+    "type"}, ...]}``; every other error ``{"detail": "text"}``.
+    """
+    if not isinstance(body, dict) or "detail" not in body:
+        diffs.append(f"error body is not {{'detail': ...}}: {body!r}")
+        return None
+    detail = body["detail"]
+    if status != profile.schema_error_status:
+        if not isinstance(detail, str) or not detail:
+            diffs.append(f"a {status} detail is not a non-empty string: {detail!r}")
+            return None
+        # FastAPI's own refusal of an unreadable body: "There was an error parsing the body"
+        return _names_none(detail, words + ["body"] if WHOLE_BODY in words else words)
+    entries = _validation_entries(detail)
+    if entries is None:
+        diffs.append(f"a {status} detail is not a list of {{loc, msg, type}}: {detail!r}")
+        return None
+    if WHOLE_BODY in words and any(_locates_whole_body(loc) for loc, _ in entries):
+        return None
+    text = "; ".join(f"{'.'.join(str(p) for p in loc)}: {msg}" for loc, msg in entries)
+    return _names_none(text, [w for w in words if w != WHOLE_BODY] or words)
+
+
+def _validation_entries(detail: object) -> list[tuple[list[object], str]] | None:
+    """The (loc, msg) pairs of a FastAPI validation list, or None if it is not one."""
+    if not isinstance(detail, list) or not detail:
+        return None
+    entries = []
+    for entry in detail:
+        if not isinstance(entry, dict) or not {"loc", "msg", "type"} <= set(entry):
+            return None
+        loc, msg = entry["loc"], entry["msg"]
+        if not isinstance(loc, list) or not loc or not isinstance(msg, str):
+            return None
+        entries.append((loc, msg))
+    return entries
+
+
+def _locates_whole_body(loc: list[object]) -> bool:
+    """``["body"]`` (missing or not an object) or ``["body", position]`` (JSON syntax)."""
+    return loc[0] == "body" and (len(loc) == 1 or (len(loc) == 2 and isinstance(loc[1], int)))
 
 
 def assert_result(expected: Expected, result: Result, profile: Profile) -> None:
@@ -156,7 +232,7 @@ def assert_result(expected: Expected, result: Result, profile: Profile) -> None:
 
 
 def assert_error(
-    result: Result, status: int, profile: Profile, mentions: Iterable[str] = ()
+    result: Result, status: Statuses, profile: Profile, mentions: Iterable[str] = ()
 ) -> None:
     diffs = error_differences(result, status, profile, mentions)
     if diffs:

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from .case import Case, CaseRunner, Prepared
-from .checks import assert_error, assert_result
+from .checks import Statuses, assert_error, assert_result
 from .client import Result, ServerClient
 from .profiles import Profile
 from .report import ComplianceReport, Verdict, feature_area
@@ -69,7 +69,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"compliance configuration: {error}") from None
     config.stash[SETTINGS_KEY] = settings
     if not _is_worker(config):
-        verdict = Verdict(settings.proxy_url, settings.profile.name, settings.profile.api)
+        profile = settings.profile
+        verdict = Verdict(settings.proxy_url, profile.name, profile.api, profile.chunk_cache)
         plugin = ComplianceReport(
             verdict,
             config.getoption("compliance_report"),
@@ -234,7 +235,7 @@ def reject(runner: CaseRunner, profile: Profile) -> RejectCheck:
 
     def check(
         case: Case,
-        status: int,
+        status: Statuses,
         mentions: tuple[str, ...] = (),
         edit: Callable[[dict[str, Any]], None] | None = None,
     ) -> Result:

@@ -31,6 +31,9 @@ class Expected:
     count: tuple[int, ...]
     layout: str = "C"  # element order of the result bytes
     error_status: int | None = None
+    # Largest accepted |actual - expected| per value: 0 (exact) except for realistic float data,
+    # whose bound the test derives from the dtype's epsilon and the element count.
+    tolerance: float = 0.0
 
     def to_bytes(self) -> bytes:
         assert self.values is not None

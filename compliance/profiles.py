@@ -59,11 +59,19 @@ class Profile:
     http_backend: bool = False  # v2 interface_type http/https
     bytes_options: bool = False  # option_shape_as_bytes / option_count_as_bytes
     error_format: ErrorFormat = "reductionist"
+    # Status of a request its model refuses (types, enums, required fields): the spec's 400;
+    # FastAPI answers model validation with 422 and keeps 400 for the server's own checks.
+    schema_error_status: int = 400
+    selection_objects: bool = True  # a slice may be {"start", "end", "stride"} besides a triple
     unknown_fields_rejected: bool = True
     empty_reduction: EmptyReduction = "sentinel"
     trailing_slash: bool = False  # the route is /v1/{op}/ rather than /v1/{op}
     chunk_cache: bool = False  # the server runs with its chunk cache on (--use-chunk-cache)
     deviations: tuple[Deviation, ...] = field(default_factory=tuple)
+
+    def validation_statuses(self) -> tuple[int, ...]:
+        """Statuses a request refused at validation may get: 400, and the model's own status."""
+        return tuple(sorted({400, self.schema_error_status}))
 
     def xfail_reason(self, nodeid: str) -> str | None:
         """The reason of the first known deviation matching this test id, if any."""
@@ -140,6 +148,8 @@ BUILTIN_PROFILES: dict[str, Profile] = {
             unaligned_offset=False,
             anonymous_access=False,
             error_format="fastapi",
+            schema_error_status=422,
+            selection_objects=False,
             unknown_fields_rejected=False,
             empty_reduction="error",
             trailing_slash=True,

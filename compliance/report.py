@@ -52,9 +52,11 @@ class Verdict:
     server: str
     profile: str
     api: str
+    chunk_cache: bool = False  # the profile says the server runs with its chunk cache on
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    deviation_reasons: dict[str, int] = field(default_factory=dict)
 
     def add(self, area: str, column: str) -> None:
         row = self.counts.setdefault(area, dict.fromkeys(COLUMNS, 0))
@@ -150,6 +152,11 @@ class ComplianceReport:
             self.verdict.failures.append(
                 Failure(report.nodeid, area, failure_reason(text), reproducer(text))
             )
+        elif column == "deviations":
+            reason = str(report.wasxfail).removeprefix("known deviation: ")
+            self.verdict.deviation_reasons[reason] = (
+                self.verdict.deviation_reasons.get(reason, 0) + 1
+            )
         elif column == "skipped" and isinstance(report.longrepr, tuple):
             reason = str(report.longrepr[2]).removeprefix("Skipped: ")
             self.verdict.skip_reasons[reason] = self.verdict.skip_reasons.get(reason, 0) + 1
@@ -193,11 +200,20 @@ def _headline(verdict: Verdict) -> str:
     return f"DOES NOT COMPLY: {len(verdict.failures)} failures in {', '.join(areas)}"
 
 
+def header_line(verdict: Verdict) -> str:
+    """Which run this is: the server, the profile, the API and whether its cache is on."""
+    cache = "on" if verdict.chunk_cache else "off"
+    return (
+        f"server: {verdict.server}   profile: {verdict.profile}   API: {verdict.api}"
+        f"   chunk cache: {cache}"
+    )
+
+
 def render_text(verdict: Verdict) -> str:
     table = _table(verdict)
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     lines = [
-        f"server: {verdict.server}   profile: {verdict.profile}   API: {verdict.api}",
+        header_line(verdict),
         _headline(verdict),
         "",
     ]
@@ -226,6 +242,7 @@ def render_markdown(verdict: Verdict) -> str:
         f"- **Server:** `{verdict.server}`",
         f"- **Profile:** `{verdict.profile}`",
         f"- **API:** {verdict.api}",
+        f"- **Chunk cache:** {'on' if verdict.chunk_cache else 'off'}",
         f"- **Verdict:** {_headline(verdict)}",
         "",
         "| " + " | ".join(table[0]) + " |",
@@ -240,6 +257,10 @@ def render_markdown(verdict: Verdict) -> str:
             out += [f"### `{failure.nodeid}`", "", f"{failure.reason}", ""]
             if failure.reproduce:
                 out += ["```sh", failure.reproduce, "```", ""]
+    if verdict.deviation_reasons:
+        out += ["", "## Known deviations seen (strict xfails)", ""]
+        for reason, n in sorted(verdict.deviation_reasons.items(), key=lambda kv: -kv[1]):
+            out.append(f"- {n} x {reason}")
     if verdict.skip_reasons:
         out += ["", "## Skipped (capabilities the profile does not claim)", ""]
         for reason, n in sorted(verdict.skip_reasons.items(), key=lambda kv: -kv[1]):
@@ -251,4 +272,5 @@ def to_json(verdict: Verdict) -> dict[str, Any]:
     data = asdict(verdict)
     data["complies"] = verdict.complies
     data["totals"] = verdict.totals()
+    data["headline"] = _headline(verdict)
     return data

@@ -56,3 +56,12 @@ def test_selection(
 @pytest.mark.parametrize("op", ALL_OPERATIONS)
 def test_selection_dtypes(op: str, dtype: str, verify: Verify, profile: Profile) -> None:
     verify(Case(op, dtype, (9, 7), selection=((1, 8, 3), (0, 7, 2))))
+
+
+@pytest.mark.parametrize("op", ALL_OPERATIONS)
+def test_selection_as_objects(op: str, verify: Verify, profile: Profile) -> None:
+    """Each slice may be {"start", "end", "stride"} instead of a triple (spec 2.1)."""
+    require(profile, "selection_objects")
+    selection = ((1, 8, 3), (-1, 0, -2))
+    objects = [{"start": a, "end": b, "stride": c} for a, b, c in selection]
+    verify(Case(op, "int32", (9, 7), selection=selection, options=(("selection", objects),)))

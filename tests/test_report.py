@@ -162,3 +162,26 @@ def test_markdown_and_json_carry_the_same_verdict() -> None:
     assert data["complies"] is False
     assert data["totals"] == {"passed": 1, "failed": 1, "skipped": 0, "deviations": 0}
     assert data["failures"][0]["nodeid"] == "compliance/test_x.py::test_y[a]"
+
+
+@pytest.mark.parametrize("cache,shown", [(False, "chunk cache: off"), (True, "chunk cache: on")])
+def test_header_names_the_run_and_its_cache(cache: bool, shown: str) -> None:
+    verdict = Verdict("http://127.0.0.1:8084", "reductionist-0.13-cache", "v2", cache)
+    line = render_text(verdict).splitlines()[0]
+    assert line == (
+        f"server: http://127.0.0.1:8084   profile: reductionist-0.13-cache   API: v2   {shown}"
+    )
+    assert f"- **Chunk cache:** {shown.split(': ')[1]}" in render_markdown(verdict)
+
+
+def test_known_deviations_are_listed_with_their_reasons() -> None:
+    verdict = collect(
+        fake_report(feature="edge", outcome="skipped", wasxfail="known deviation: nan panics"),
+        fake_report(feature="edge", outcome="skipped", wasxfail="known deviation: nan panics"),
+        fake_report(feature="axis", outcome="skipped", wasxfail="known deviation: F order"),
+    )
+    assert verdict.deviation_reasons == {"nan panics": 2, "F order": 1}
+    markdown = render_markdown(verdict)
+    assert "- 2 x nan panics\n- 1 x F order" in markdown
+    data = to_json(verdict)
+    assert data["headline"] == "COMPLIES apart from 3 known deviations (in axis, edge)"
