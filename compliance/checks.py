@@ -17,6 +17,7 @@ from .profiles import Profile
 
 CONTENT_TYPES = {"v1": "application/octet-stream", "v2": "application/cbor"}
 V2_KEYS = ("bytes", "dtype", "shape", "count", "byte_order")
+AS_BYTES_KEYS = ("shape_as_bytes", "count_as_bytes")
 
 
 def _media_type(content_type: str) -> str:
@@ -61,13 +62,9 @@ def result_differences(expected: Expected, result: Result, profile: Profile) -> 
         return [f"status {result.status} != 200; body: {result.error_body!r}"]
     api: Api = profile.api
     diffs = list(result.parse_problems)
-    want_type = CONTENT_TYPES[api]
-    if _media_type(result.content_type) != want_type:
-        diffs.append(f"content type {result.content_type!r} != {want_type!r}")
+    diffs += _content_type_differences(result.content_type, CONTENT_TYPES[api])
     if api == "v2":
-        absent = [k for k in V2_KEYS if k not in result.cbor_keys]
-        if absent:
-            diffs.append(f"CBOR map lacks keys {absent}")
+        diffs += _key_differences(result.cbor_keys, profile)
     if result.dtype != expected.dtype:
         diffs.append(f"dtype {result.dtype!r} != {expected.dtype!r}")
     if result.shape != expected.shape:
@@ -99,10 +96,37 @@ def result_differences(expected: Expected, result: Result, profile: Profile) -> 
         )
         if problem:
             diffs.append(problem)
-    if api == "v1":
-        length = result.exchange.headers.get("content-length")
-        if length is not None and int(length) != len(result.data):
-            diffs.append(f"content-length {length} != body length {len(result.data)}")
+    return diffs
+
+
+def _content_type_differences(content_type: str, want: str) -> list[str]:
+    """The spec's media type (spec 4.1, 4.2), case-insensitive as RFC 9110 8.3.1 has it.
+
+    No parameters: the spec gives the bare type, application/cbor has none (registered by
+    RFC 7049 section 7.3), and a charset on a binary body is junk a strict client refuses.
+    """
+    media_type, _, parameters = content_type.partition(";")
+    if media_type.strip().lower() != want:
+        return [f"content type {content_type!r} != {want!r}"]
+    if parameters.strip():
+        return [f"content type {content_type!r} has parameters; the spec sends bare {want!r}"]
+    return []
+
+
+def _key_differences(keys: tuple[str, ...], profile: Profile) -> list[str]:
+    """The v2 map's keys (spec 4.2): the five of 0.12, plus the *_as_bytes twins from 0.13.
+
+    0.13.0 leaves the twins out when empty and 0.13.1 always sends them, so a profile with
+    ``bytes_options`` allows both; any other key is not the spec's.
+    """
+    diffs = []
+    absent = [k for k in V2_KEYS if k not in keys]
+    if absent:
+        diffs.append(f"CBOR map lacks keys {absent}")
+    allowed = V2_KEYS + (AS_BYTES_KEYS if profile.bytes_options else ())
+    unknown = [k for k in keys if k not in allowed]
+    if unknown:
+        diffs.append(f"CBOR map has keys {unknown} that profile {profile.name} does not know")
     return diffs
 
 

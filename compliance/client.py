@@ -8,8 +8,10 @@ result is the raw body plus ``x-activestorage-*`` headers. v2 (Reductionist >= 0
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
@@ -58,6 +60,8 @@ class HttpExchange:
     headers: Mapping[str, str]
     content: bytes
     transport_error: str | None = None
+    # headers the answer carried more than once, with how often (requests joins them)
+    repeated_headers: Mapping[str, int] = field(default_factory=dict)
 
     def curl(self) -> str:
         """A ready-to-paste curl command that repeats the request, password masked."""
@@ -118,6 +122,22 @@ def _ints_from_bytes(blob: bytes, byte_order: str | None, signed: bool) -> tuple
     return tuple(int(v) for v in np.frombuffer(blob, dtype=dt))
 
 
+def _is_int(value: Any) -> bool:
+    """A JSON/CBOR integer: bool and float compare equal to ints in Python, but are not ones."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_list(value: Any, name: str, problems: list[str], unsigned: bool) -> tuple[int, ...] | None:
+    """``value`` as a tuple when it is a list of integers (>= 0 if ``unsigned``); else a problem."""
+    if isinstance(value, (list, tuple)) and all(
+        _is_int(v) and (v >= 0 or not unsigned) for v in value
+    ):
+        return tuple(value)
+    kind = "non-negative integers" if unsigned else "integers"
+    problems.append(f"{name} {value!r} is not a list of {kind}")
+    return None
+
+
 def _header_json(headers: Mapping[str, str], name: str, problems: list[str]) -> Any:
     text = headers.get(name)
     if text is None:
@@ -127,6 +147,153 @@ def _header_json(headers: Mapping[str, str], name: str, problems: list[str]) -> 
     except ValueError:
         problems.append(f"header {name} is not JSON: {text!r}")
         return None
+
+
+# --- HTTP framing (spec section 4; RFC 9110) ------------------------------------------------------
+
+#: Headers that must come once: singletons of RFC 9110, and the v1 result headers (one JSON value).
+SINGLE_HEADERS = ("content-type", "content-length")
+V1_HEADERS = (
+    "x-activestorage-dtype",
+    "x-activestorage-shape",
+    "x-activestorage-count",
+    "x-activestorage-byte-order",
+)
+
+
+def _length_problems(api: Api, exchange: HttpExchange) -> list[str]:
+    """Content-Length: present in v1 (spec 4.1) and, where present, the body's length."""
+    length = exchange.headers.get("content-length")
+    if length is None:
+        return ["no Content-Length header (spec 4.1)"] if api == "v1" else []
+    if not re.fullmatch(r"[0-9]+", length):
+        return [f"content-length {length!r} is not a decimal byte count"]
+    if "content-encoding" in exchange.headers:
+        return []  # the length is of the encoded body; requests hands over the decoded one
+    if int(length) != len(exchange.content):
+        return [f"content-length {length} != body length {len(exchange.content)}"]
+    return []
+
+
+def _header_problems(api: Api, exchange: HttpExchange) -> list[str]:
+    """Repeated single-valued headers; v1 result headers on a v2 answer (spec 4.2)."""
+    problems = [
+        f"header {name} sent {exchange.repeated_headers[name]} times"
+        for name in (*SINGLE_HEADERS, *V1_HEADERS)
+        if name in exchange.repeated_headers
+    ]
+    if api == "v2":
+        stray = [name for name in V1_HEADERS if name in exchange.headers]
+        if stray:
+            problems.append(f"v2 answer carries v1 headers {stray} (spec 4.2: none)")
+    return problems
+
+
+# --- CBOR well-formedness and the v2 map's framing (RFC 8949; spec 4.2) ---------------------------
+
+_ARGUMENT_BYTES = {24: 1, 25: 2, 26: 4, 27: 8}
+_BREAK = 0xFF
+
+
+def _cbor_head(blob: bytes, pos: int) -> tuple[int, int | None, int]:
+    """(major type, argument or None for indefinite length, next position) of the item at pos."""
+    if pos >= len(blob):
+        raise ValueError(f"truncated at byte {pos}")
+    major, info = blob[pos] >> 5, blob[pos] & 0x1F
+    if info < 24:
+        return major, info, pos + 1
+    if info == 31 and major in (2, 3, 4, 5):
+        return major, None, pos + 1
+    size = _ARGUMENT_BYTES.get(info)
+    if size is None or pos + 1 + size > len(blob):
+        raise ValueError(f"bad or truncated head at byte {pos}")
+    argument = int.from_bytes(blob[pos + 1 : pos + 1 + size], "big")
+    return major, argument, pos + 1 + size
+
+
+def _cbor_item_end(blob: bytes, pos: int, notes: list[str]) -> int:
+    """Where the CBOR item at ``pos`` ends; tags and bad map keys are noted on the way."""
+    start = pos
+    major, argument, pos = _cbor_head(blob, pos)
+    if major == 6:
+        notes.append(f"CBOR tag {argument} at byte {start}")
+        return _cbor_item_end(blob, pos, notes)
+    if major in (2, 3):
+        if argument is None:  # indefinite length: definite chunks of the same type up to a break
+            while blob[pos : pos + 1] != bytes([_BREAK]):
+                chunk_major, chunk_size, _ = _cbor_head(blob, pos)
+                if chunk_major != major or chunk_size is None:
+                    raise ValueError(f"bad chunk of an indefinite string at byte {pos}")
+                pos = _cbor_item_end(blob, pos, notes)
+            return pos + 1
+        if pos + argument > len(blob):
+            raise ValueError(f"string at byte {start} runs past the end")
+        return pos + argument
+    if major in (4, 5):
+        return _cbor_container_end(blob, pos, major == 5, argument, notes)
+    return pos  # integers, simple values and floats end with their head
+
+
+def _cbor_container_end(
+    blob: bytes, pos: int, is_map: bool, count: int | None, notes: list[str]
+) -> int:
+    """The end of an array's items or a map's pairs (up to a break if ``count`` is None)."""
+    keys: set[str] = set()
+    done = 0
+    while _cbor_more(blob, pos, count, done):
+        key_start = pos
+        pos = _cbor_item_end(blob, pos, notes)
+        if is_map:
+            _note_key(blob[key_start:pos], keys, notes)
+            pos = _cbor_item_end(blob, pos, notes)
+        done += 1
+    return pos + 1 if count is None else pos
+
+
+def _cbor_more(blob: bytes, pos: int, count: int | None, done: int) -> bool:
+    if count is not None:
+        return done < count
+    if pos >= len(blob):
+        raise ValueError("indefinite-length container without a break")
+    return blob[pos] != _BREAK
+
+
+def _note_key(raw: bytes, seen: set[str], notes: list[str]) -> None:
+    """Map keys are text (spec 4.2) and distinct (RFC 8949 section 5.6)."""
+    try:
+        key = cbor2.loads(raw)
+    except Exception:  # well-formed but not decodable (e.g. text that is not UTF-8)
+        key = raw
+    if raw[0] >> 5 != 3 or not isinstance(key, str):
+        notes.append(f"CBOR map key {key!r} is not text")
+    elif key in seen:
+        notes.append(f"CBOR map key {key!r} appears twice")
+    else:
+        seen.add(key)
+
+
+def _cbor_framing(blob: bytes) -> list[str]:
+    """What makes ``blob`` other than one CBOR data item of the spec's plain types, if anything;
+    ValueError when it does not even start with a well-formed item.
+
+    An application/cbor body is a single encoded data item (RFC 8949 section 9.3; several
+    would be application/cbor-seq, RFC 8742), and cbor2.loads ignores whatever follows it.
+    Spec 4.2 gives every value's major type, so a tag (major type 6; even the self-describe
+    tag 55799, which cbor2 strips silently) is none of them; map keys are text (spec 4.2) and
+    distinct (RFC 8949 section 5.6). Indefinite lengths are valid CBOR and the spec does not
+    rule them out, so they pass.
+    """
+    notes: list[str] = []
+    try:
+        end = _cbor_item_end(blob, 0, notes)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if end != len(blob):
+        notes.append(f"{len(blob) - end} byte(s) after the one CBOR data item: {blob[end:][:8]!r}")
+    return notes
+
+
+# --- answers --------------------------------------------------------------------------------------
 
 
 def parse_response(api: Api, exchange: HttpExchange) -> Result:
@@ -139,49 +306,86 @@ def parse_response(api: Api, exchange: HttpExchange) -> Result:
         except ValueError:
             result.error_body = exchange.content.decode("utf-8", errors="replace")
         return result
-    problems = result.parse_problems
+    result.parse_problems += _length_problems(api, exchange) + _header_problems(api, exchange)
     if api == "v1":
-        result.data = exchange.content
-        result.dtype = exchange.headers.get("x-activestorage-dtype")
-        shape = _header_json(exchange.headers, "x-activestorage-shape", problems)
-        result.shape = tuple(shape) if isinstance(shape, list) else None
-        count = _header_json(exchange.headers, "x-activestorage-count", problems)
-        if isinstance(count, int):
-            result.count, result.count_format = (count,), "int"
-        elif isinstance(count, list):
-            result.count, result.count_format = tuple(count), "list"
-        result.byte_order = exchange.headers.get("x-activestorage-byte-order")
-        return result
+        _parse_v1(result)
+    else:
+        _parse_v2(result)
+    return result
+
+
+def _parse_v1(result: Result) -> None:
+    """Raw body plus x-activestorage-* headers (spec 4.1)."""
+    headers, problems = result.exchange.headers, result.parse_problems
+    result.data = result.exchange.content
+    result.dtype = headers.get("x-activestorage-dtype")
+    shape = _header_json(headers, "x-activestorage-shape", problems)
+    if shape is not None:
+        result.shape = _int_list(shape, "x-activestorage-shape", problems, unsigned=True)
+    count = _header_json(headers, "x-activestorage-count", problems)
+    if _is_int(count):
+        result.count, result.count_format = (count,), "int"
+    elif count is not None:
+        result.count = _int_list(count, "x-activestorage-count", problems, unsigned=False)
+        result.count_format = "list"
+    result.byte_order = headers.get("x-activestorage-byte-order")
+
+
+def _parse_v2(result: Result) -> None:
+    """One CBOR map (spec 4.2): its framing first, then each value's type."""
+    problems = result.parse_problems
     try:
-        payload = cbor2.loads(exchange.content)
+        framing = _cbor_framing(result.exchange.content)
+        payload = cbor2.loads(result.exchange.content)
     except Exception as error:  # cbor2 raises several types for malformed input
         problems.append(f"body is not CBOR: {error}")
-        return result
-    if not isinstance(payload, dict):
+        return
+    problems += framing
+    if not isinstance(payload, Mapping):  # inside a tag cbor2 builds a frozendict
         problems.append(f"CBOR body is a {type(payload).__name__}, not a map")
-        return result
-    result.payload = payload
+        return
+    payload = result.payload = dict(payload)
     result.cbor_keys = tuple(str(k) for k in payload)
     result.byte_order = payload.get("byte_order")
-    data = payload.get("bytes")
-    result.data = bytes(data) if isinstance(data, (bytes, bytearray)) else b""
     result.dtype = payload.get("dtype")
+    result.data = _byte_string(payload, "bytes", problems)
+    _v2_shape_and_count(result, payload)
+
+
+def _byte_string(payload: Mapping[Any, Any], key: str, problems: list[str]) -> bytes:
+    """The byte string under ``key`` (b"" when absent); another CBOR type is a problem."""
+    value = payload.get(key, b"")
+    if isinstance(value, bytes):
+        return value
+    problems.append(f"CBOR {key} is a {type(value).__name__}, not a byte string")
+    return b""
+
+
+def _v2_shape_and_count(result: Result, payload: Mapping[Any, Any]) -> None:
+    """shape/count from their lists, or from the non-empty *_as_bytes twins (0.13)."""
+    problems = result.parse_problems
+    shape_blob = _byte_string(payload, "shape_as_bytes", problems)
+    count_blob = _byte_string(payload, "count_as_bytes", problems)
     try:
-        shape_blob = payload.get("shape_as_bytes") or b""
         if shape_blob:
             result.shape = _ints_from_bytes(shape_blob, result.byte_order, signed=False)
-        elif isinstance(payload.get("shape"), list):
-            result.shape = tuple(payload["shape"])
-        count_blob = payload.get("count_as_bytes") or b""
+        elif "shape" in payload:
+            result.shape = _int_list(payload["shape"], "CBOR shape", problems, unsigned=True)
         if count_blob:
             result.count = _ints_from_bytes(count_blob, result.byte_order, signed=True)
-        elif isinstance(payload.get("count"), list):
-            result.count = tuple(payload["count"])
-        if "count" in payload:
-            result.count_format = "list"
+        elif "count" in payload:
+            result.count = _int_list(payload["count"], "CBOR count", problems, unsigned=False)
     except ValueError as error:
         problems.append(str(error))
-    return result
+    if "count" in payload:
+        result.count_format = "list"
+
+
+def _repeated_headers(response: requests.Response) -> dict[str, int]:
+    """Headers that came more than once: requests joins repeats with ", ", urllib3 keeps them."""
+    raw_headers = getattr(getattr(response, "raw", None), "headers", None)
+    lines = Counter(name.lower() for name, _ in raw_headers.items()) if raw_headers else {}
+    return {name: times for name, times in lines.items() if times > 1}
 
 
 class ServerClient:
@@ -228,6 +432,7 @@ class ServerClient:
         answer_headers: Mapping[str, str] = {}
         content = b""
         transport_error = None
+        repeated: dict[str, int] = {}
         try:
             # verify per request: a Session.verify would lose to REQUESTS_CA_BUNDLE in the env.
             response = self.session.post(
@@ -243,6 +448,7 @@ class ServerClient:
                 {k.lower(): v for k, v in response.headers.items()},
                 response.content,
             )
+            repeated = _repeated_headers(response)
         except requests.exceptions.SSLError as error:
             transport_error = f"TLS error: {error}"
         except requests.exceptions.RequestException as error:
@@ -258,5 +464,6 @@ class ServerClient:
             answer_headers,
             content,
             transport_error,
+            repeated,
         )
         return parse_response(self.api, exchange)
