@@ -2,8 +2,9 @@
 
 Each entry is a regular expression searched for in test ids, and the reason; matching tests become
 strict xfails, so a server that fixes the deviation turns the run red until the entry is removed.
-Entries were seen on the local stack's 0.13.1 and 0.11.0 servers; 0.12 (not run here) shares the
-code of both for these features. Grouped by test module; ``KNOWN_DEVIATIONS`` merges the groups.
+Entries were seen on the local stack's servers (0.13.1, 0.12.1, 0.11.0, and 0.13.1 and 0.11.0 with
+their chunk cache on) and on the Python prototype run by hand. Grouped by test module;
+``KNOWN_DEVIATIONS`` merges the groups.
 """
 
 from __future__ import annotations
@@ -85,13 +86,57 @@ CACHE_OF = {
     "reductionist-0.13-cache": "reductionist-0.13",
     "reductionist-0.11-cache": "reductionist-0.11",
 }
-CACHE: Table = {}
+_CACHE_HIT_SKIPS_INTERFACE_CHECK = (
+    Deviation(
+        r"test_cache\.py::test_interface_type_checked_on_a_cache_hit\[",
+        "a request naming a cached URL with an unsupported interface_type is answered 200 "
+        "from the cache: the key template %url-%offset-%size-%auth has no interface type and "
+        "the type is only dispatched on a miss, at download time (chunk_store.rs; spec 2.1, "
+        "5.2: 400 'unsupported interface type')",
+    ),
+)
+_CACHE_KEY_WITHOUT_BYTE_RANGE = (
+    Deviation(
+        r"test_cache\.py::test_byte_ranges_of_one_object\[(sum|select)-s3-",
+        "a later byte range of an object is answered with the bytes of the range read first: "
+        "the 0.11.0 cache key is source-bucket-object-dtype-byte_order-compression, without "
+        "offset and size (app.rs download_and_cache_s3_object; spec 7.3, fixed in 0.12.0)",
+    ),
+    Deviation(
+        r"test_fault_gaps\.py::test_several_arrays_in_one_object\[(sum|select)-s3-",
+        "the arrays after the first are answered with the first range's bytes: the 0.11.0 "
+        "cache key has no offset or size (spec 7.3). The test reads its ranges back to back "
+        "without waiting for the cache writer, so a pass needs every read to miss: not seen",
+    ),
+)
+CACHE: Table = {
+    "reductionist-0.13-cache": _CACHE_HIT_SKIPS_INTERFACE_CHECK,
+    "reductionist-0.11-cache": _CACHE_KEY_WITHOUT_BYTE_RANGE,
+}
+
+# Servers that drop connections at random under any request mix: a strict xfail cannot hold
+# them, so a failure that is only a dropped connection is counted as the known instability
+KNOWN_INSTABILITIES: dict[str, str] = {
+    "reductionist-0.11-cache": (
+        "0.11.0's chunk cache keeps all its metadata in one state.json that the cache writer "
+        "rewrites (truncate, then write) on every new entry while requests parse it: a read "
+        "that meets the truncated file panics at chunk_cache.rs:265 ('EOF while parsing a "
+        "value') and the connection drops; about 20 requests of each full run, different ones "
+        "each time, even without concurrency"
+    ),
+    "reductionist-0.13-cache": (
+        "0.13.1's chunk cache writer rewrites an entry's .meta file while a request may be "
+        "reading it: the read meets an empty file and panics at chunk_cache.rs:369 ('EOF "
+        "while parsing a value'), dropping the connection; seen once in three full runs"
+    ),
+}
 
 # the Python prototype at its last commit (89eac5b: FastAPI 0.99, pydantic 1.10), from
 # field/prototype-run.md and runs against it by hand; every module
 _PROTOTYPE = (
     Deviation(
-        r"test_auth\.py::test_(private_object|public_bucket)_wrong_credentials",
+        r"test_auth\.py::test_(private_object|public_bucket)_wrong_credentials"
+        r"|test_cache\.py::test_credentials_after_a_cached_read\[s3\]",
         "wrong credentials get S3's own 403 (SignatureDoesNotMatch, body {aws_error_code, ...}) "
         "passed through: the prototype maps no S3 error to 401 (spec 5.2 and 6: 401)",
     ),

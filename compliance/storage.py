@@ -165,6 +165,19 @@ class ObjectStore:
         self._once(ref, upload)
         return ref
 
+    def rewrite_s3(self, bucket: str, name: str, data: bytes) -> ObjectRef:
+        """Store ``data`` under a key the caller names, replacing what was there.
+
+        For tests that change an object behind a server's cache; unlike put_s3 every call
+        uploads. The marker records the key so that cleanup removes it.
+        """
+        ref = ObjectRef("s3", self.s3_source, bucket, f"{self.prefix}/named/{name}")
+        marker = self._marker(ref)
+        if not marker.exists():
+            marker.write_text(json.dumps({"backend": "s3", "bucket": bucket, "key": ref.key}))
+        self.s3.put_object(Bucket=bucket, Key=ref.key, Body=data)
+        return ref
+
     def _marker(self, ref: ObjectRef) -> Path:
         name = f"{ref.backend}--{ref.bucket}--{ref.key.replace('/', '--')}"
         return self.marker_dir / name

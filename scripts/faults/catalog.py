@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import json
 import sys
 import threading
@@ -654,9 +655,128 @@ class _RangeBlindCache:
 _register(
     "cache-ignores-byte-range",
     "request",
-    "offset or compression or http",
+    "offset or compression or http or cache",
     "a chunk cache keyed without offset/size serves one object's first range for every range",
     _RangeBlindCache(),
+    ("v1", "v2"),
+)
+
+_CHUNK_FIELDS = ("source", "bucket", "object", "interface_type", "url", "offset", "size")
+
+
+def _chunk_key(body: dict[str, Any]) -> str:
+    """Which stored bytes a request reads: the object and the byte range."""
+    return json.dumps([body.get(n) for n in _CHUNK_FIELDS], sort_keys=True)
+
+
+class _CredentialBlindCache:
+    """A chunk cache keyed without the credentials that trusts its hits (bypass-auth on and
+    a key without ``%auth``): once a range was read, anyone gets the bytes of that read.
+
+    Played by reading with the first successful reader's Authorization header instead.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.readers: dict[str, tuple[str | None]] = {}
+
+    def __call__(self, request: Request, forward: Forward, context: Context) -> Outcome:
+        body = request.json() if request.is_reduction else None
+        if body is None:
+            return forward(request)
+        key, own = _chunk_key(body), request.headers.get("authorization")
+        with self.lock:
+            first = self.readers.get(key)
+        if first is not None and first[0] != own:
+            return forward(request.with_headers(authorization=first[0]))
+        response = forward(request)
+        if response.status == 200:
+            with self.lock:
+                self.readers.setdefault(key, (own,))
+        return response
+
+
+_register(
+    "cache-ignores-credentials",
+    "request",
+    "auth or cache",
+    "a chunk cache keyed without credentials serves a cached range to anonymous or wrong users",
+    _CredentialBlindCache(),
+    ("v1", "v2"),
+)
+
+
+class _DecodedCache:
+    """A cache of decoded elements keyed by object and byte range only: a later read of the
+    same bytes with another dtype, byte order, compression or filters gets the first read's
+    decoding (the raw bytes are what must be cached, spec 7.3).
+    """
+
+    DECODING = ("dtype", "byte_order", "compression", "filters")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.first: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, request: Request, forward: Forward, context: Context) -> Outcome:
+        body = request.json() if request.is_reduction else None
+        if body is None:
+            return forward(request)
+        wanted = {n: body[n] for n in self.DECODING if n in body}
+        response = forward(request)  # validation comes first; only a good read is cached
+        if response.status != 200:
+            return response
+        with self.lock:
+            cached = self.first.setdefault(_chunk_key(body), wanted)
+        if cached == wanted:
+            return response
+        replay = {k: v for k, v in body.items() if k not in self.DECODING}
+        return forward(request.with_json({**replay, **cached}))
+
+
+_register(
+    "cache-ignores-encoding",
+    "request",
+    "cache",
+    "a cache of decoded data serves the first read's dtype/byte order/compression to later reads",
+    _DecodedCache(),
+    ("v1", "v2"),
+)
+
+
+class _StaleAnswers:
+    """Whole answers cached per request and never revalidated, whatever the request's
+    ``option_disable_chunk_cache`` says: an object rewritten in S3 keeps its old answer.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.answers: dict[str, Response] = {}
+
+    def __call__(self, request: Request, forward: Forward, context: Context) -> Outcome:
+        body = request.json() if request.is_reduction else None
+        if body is None:
+            return forward(request)
+        body.pop("option_disable_chunk_cache", None)
+        auth = request.headers.get("authorization")
+        key = json.dumps([request.path, auth, body], sort_keys=True)
+        with self.lock:
+            cached = self.answers.get(key)
+        if cached is not None:
+            return cached
+        response = forward(request)
+        if response.status == 200:
+            with self.lock:
+                self.answers.setdefault(key, response)
+        return response
+
+
+_register(
+    "cache-ignores-opt-out",
+    "request",
+    "cache",
+    "answers stay cached after the object is rewritten, even with option_disable_chunk_cache",
+    _StaleAnswers(),
     ("v1", "v2"),
 )
 
@@ -1104,6 +1224,110 @@ def _drop_large(request: Request, forward: Forward, context: Context) -> Outcome
     if request.is_reduction and response.status == 200 and len(response.body) > 1 << 20:
         return None
     return response
+
+
+# --- response framing: what a decoding client takes on trust (spec section 4) --------------------
+
+FramingEdit = Callable[[Response, Request], Response]
+
+
+def framing_fault(
+    name: str, description: str, apis: tuple[str, ...] = ("v1", "v2")
+) -> Callable[[FramingEdit], FramingEdit]:
+    """Register a change of a successful answer's bytes or headers, its fields left as they are."""
+
+    def register(edit: FramingEdit) -> FramingEdit:
+        def play(request: Request, forward: Forward, context: Context) -> Outcome:
+            response = forward(request)
+            if not request.is_reduction or request.api is None or response.status != 200:
+                return response
+            return edit(response, request)
+
+        _register(name, "response", "operations", description, play, apis)
+        return edit
+
+    return register
+
+
+def _cbor_head(major: int, argument: int) -> bytes:
+    """A CBOR head: the unsigned-integer encoding of ``argument`` with another major type."""
+    head = bytearray(cbor2.dumps(argument))
+    head[0] |= major << 5
+    return bytes(head)
+
+
+@framing_fault(
+    "trailing-newline", "a newline follows the answer body (after the CBOR map; after v1's bytes)"
+)
+def _trailing_newline(response: Response, request: Request) -> Response:
+    return response.replace(body=response.body + b"\n")
+
+
+@framing_fault(
+    "cbor-self-describe-tag",
+    "the CBOR map is wrapped in the self-describe tag 55799, which lenient decoders strip",
+    apis=("v2",),
+)
+def _self_describe_tag(response: Response, request: Request) -> Response:
+    return response.replace(body=_cbor_head(6, 55799) + response.body)
+
+
+@framing_fault(
+    "cbor-duplicate-key",
+    "the CBOR map repeats its last key (same value), as a hand-rolled encoder might",
+    apis=("v2",),
+)
+def _duplicate_key(response: Response, request: Request) -> Response:
+    payload = cbor2.loads(response.body)
+    if not isinstance(payload, dict) or not payload:
+        return response
+    pairs = [cbor2.dumps(k) + cbor2.dumps(v) for k, v in payload.items()]
+    body = _cbor_head(5, len(pairs) + 1) + b"".join(pairs) + pairs[-1]
+    return response.replace(body=body)
+
+
+@answer_fault(
+    "cbor-extra-key", "operations", "the CBOR map carries a key the spec has not", apis=("v2",)
+)
+def _extra_key(answer: Answer, request: Request) -> None:
+    answer.extra["version"] = "0.13.1"
+
+
+@framing_fault("numbers-as-floats", "shape and count numbers are sent as floats (2.0, not 2)")
+def _numbers_as_floats(response: Response, request: Request) -> Response:
+    if request.api == "v1":
+        headers = dict(response.headers)
+        for name in ("x-activestorage-shape", "x-activestorage-count"):
+            value = json.loads(headers.get(name, "null"))
+            if isinstance(value, (int, list)):
+                headers[name] = json.dumps(np.asarray(value, dtype=float).tolist())
+        return response.replace(headers=headers)
+    payload = cbor2.loads(response.body)
+    for key in ("shape", "count"):
+        if isinstance(payload.get(key), list):
+            payload[key] = [float(v) for v in payload[key]]
+    return response.replace(body=cbor2.dumps(payload))
+
+
+@framing_fault(
+    "content-type-charset", "the content type carries a charset: 'application/cbor; charset=utf-8'"
+)
+def _content_type_charset(response: Response, request: Request) -> Response:
+    content_type = f"{response.headers.get('content-type', '')}; charset=utf-8"
+    return response.replace(headers={**response.headers, "content-type": content_type})
+
+
+@framing_fault(
+    "v1-headers-in-v2",
+    "v2 answers also carry the v1 x-activestorage-* headers (a half-finished migration)",
+    apis=("v2",),
+)
+def _v1_headers_in_v2(response: Response, request: Request) -> Response:
+    answer = Answer.decode("v2", response)
+    if answer is None:
+        return response
+    v1_form = dataclasses.replace(answer, api="v1").encode(Response(200, {}, b""))
+    return response.replace(headers={**response.headers, **v1_form.headers})
 
 
 # === error side ==================================================================================

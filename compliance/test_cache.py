@@ -1,0 +1,390 @@
+"""What only a warm chunk cache can get wrong (spec 2.1 ``option_disable_chunk_cache``, 5.2, 6,
+7.1, 7.3).
+
+Each test stores objects of its own (values seeded by the test's id, keys under the run's
+prefix, so no other test or run warms the cache for them), reads once to warm the server's
+cache, then reads the same bytes differently: another byte range, dtype, byte order or
+compression, other credentials, or after the object was rewritten. Every answer is compared
+exactly with the oracle. Against a server without a cache these are ordinary consistency tests.
+
+Reductionist writes a cache entry from a queue after it has answered (7.3), so a read right
+after another may or may not find its entry, or find it half written. After every read,
+``Warm.settle`` waits until the cache's single writer has stored a probe queued after it (the
+queue is first in, first out): each later read then hits or misses deterministically, whatever
+the load or the xdist order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from . import data
+from .case import Backend, Case, CaseRunner, Prepared
+from .checks import assert_error, assert_result, result_differences
+from .client import ObjectRef, Result, build_body
+from .gating import require
+from .oracle import Expected, expected_result
+from .profiles import Profile
+
+pytestmark = pytest.mark.cache
+
+#: Upper bound on the wait for the cache writer; it normally takes milliseconds.
+SETTLE_SECONDS = 10.0
+SETTLE_POLL = 0.02
+LOCATION_FIELDS = ("source", "bucket", "object", "interface_type", "url")
+
+
+@dataclass
+class Warm:
+    """One test's own data and object names, and the wait for the server's cache writer."""
+
+    runner: CaseRunner
+    profile: Profile
+    test_id: str
+    probes: int = 0  # settle() calls so far: each has a probe object of its own
+
+    def values(self, dtype: str, shape: tuple[int, ...], part: int = 0) -> tuple[Any, ...]:
+        """Exact data no other test stores: seeded by this test's id."""
+        seed = data.seed_for("cache", self.test_id, part)
+        return tuple(data.make_array(dtype, shape, seed).ravel().tolist())
+
+    def name(self, part: str) -> str:
+        """An object name of this test's own, for objects it rewrites."""
+        return f"{hashlib.sha256(self.test_id.encode()).hexdigest()[:20]}-{part}"
+
+    def store_named(self, part: str, prepared: Prepared) -> ObjectRef:
+        """Store a prepared case's object under this test's name ``part``, replacing it."""
+        return self.runner.store.rewrite_s3(
+            self.runner.bucket, self.name(part), prepared.encoded.data
+        )
+
+    def post(self, op: str, body: dict[str, Any], auth: tuple[str, str] | None) -> Result:
+        """One read, then the wait for the cache entry it may have queued (``settle``)."""
+        result = self.runner.client.post(op, body, auth)
+        self.settle()
+        return result
+
+    def send(self, case: Case, where: ObjectRef | None = None) -> tuple[Prepared, Result]:
+        """Send ``case``, at its content-addressed object or at ``where``, and settle."""
+        prepared = self.runner.prepare(case)
+        if where is not None:
+            fields = {k: v for k, v in prepared.body.items() if k not in LOCATION_FIELDS}
+            prepared.body = build_body(self.profile.api, where, fields)
+        return prepared, self.post(case.op, prepared.body, prepared.auth)
+
+    def check(self, case: Case, where: ObjectRef | None = None) -> Prepared:
+        """Send ``case`` and compare every field of the answer with the oracle."""
+        prepared, result = self.send(case, where)
+        assert_result(self.runner.expect(case, prepared), result, self.profile)
+        return prepared
+
+    def settle(self) -> bool:
+        """Wait until every cache entry the server queued so far is stored; False if unseen.
+
+        A fresh probe object is read (queueing its entry after the test's), then rewritten
+        with a new version before each further read: an answer other than the version just
+        written came from the cache, so the writer has got past the test's entries. Without a
+        cache there is nothing to wait for.
+        """
+        if not self.profile.chunk_cache:
+            return False
+        self.probes += 1
+        name = self.name(f"probe-{self.probes}")
+        deadline = time.monotonic() + SETTLE_SECONDS
+        version = 0
+        while time.monotonic() < deadline:
+            if self._probe(name, version) not in (version, None):
+                return True
+            version += 1
+            time.sleep(SETTLE_POLL)
+        return False
+
+    def _probe(self, name: str, version: int) -> int | None:
+        """Store ``version`` in the probe and read it back; None for a dropped connection
+        (Reductionist panics reading an entry whose metadata file is being written)."""
+        ref = self.runner.store.rewrite_s3(
+            self.runner.bucket, name, np.array([version], "=i8").tobytes()
+        )
+        body = build_body(self.profile.api, ref, {"dtype": "int64", "shape": [1]})
+        result = self.runner.client.post("sum", body, self.runner.s3_auth)
+        if result.status is None:
+            return None
+        if result.status != 200 or result.dtype != "int64":
+            pytest.fail(f"cache probe read failed:\n{result.exchange.describe()}")
+        return int(result.values().reshape(-1)[0])
+
+
+@pytest.fixture
+def warm(runner: CaseRunner, profile: Profile, request: pytest.FixtureRequest) -> Warm:
+    return Warm(runner, profile, request.node.nodeid)
+
+
+def assert_refused(result: Result, statuses: tuple[int, ...], profile: Profile) -> None:
+    """An error answer with one of ``statuses`` (the first is the one reported when not)."""
+    status = result.status if result.status in statuses else statuses[0]
+    assert isinstance(status, int)
+    assert_error(result, status, profile)
+
+
+def refusals(profile: Profile, backend: Backend) -> tuple[int, ...]:
+    """How a read of data the credentials do not reach may be refused.
+
+    401 from S3 and 400 for the HTTP backend (spec 5.2). A server with its cache on may also
+    answer 404: a cache hit whose re-authorisation HEAD is refused gives 404 on purpose, so as
+    not to reveal that the object exists (5.2, with bypass-auth off as in 0.11.0, 7.1). Data
+    are never an allowed answer.
+    """
+    first = 400 if backend.startswith("http") else 401
+    return (first, 404) if profile.chunk_cache else (first,)
+
+
+def assert_one_of(old: Expected, new: Expected, result: Result, profile: Profile) -> None:
+    """The answer equals ``old`` exactly, or else ``new`` exactly (reported against ``new``)."""
+    if result_differences(old, result, profile):
+        assert_result(new, result, profile)
+
+
+# --- byte ranges ---------------------------------------------------------------------------------
+
+# (shape, part) of int64 arrays stored back to back; the first two share a shape, so a server
+# that serves one range for another answers wrong values rather than an error
+CHUNKS = [((5, 6), 0), ((5, 6), 1), ((4, 3), 2)]
+
+
+@pytest.mark.parametrize("compression", [None, "gzip"], ids=["raw", "gzip"])
+@pytest.mark.parametrize("backend", ["s3", "http"])
+@pytest.mark.parametrize("op", ["sum", "select"])
+def test_byte_ranges_of_one_object(
+    op: str, backend: str, compression: str | None, warm: Warm, profile: Profile
+) -> None:
+    """Each range of an object answers its own bytes after another range was cached.
+
+    The cache key holds the offset and size (7.1 ``%offset-%size``); 0.11.0's did not (7.3).
+    """
+    if backend == "http":
+        require(profile, "http_backend")
+    if compression:
+        require(profile, "compression", compression)
+    arrays = [np.array(warm.values("int64", s, p), "int64").reshape(s) for s, p in CHUNKS]
+    payloads = [data.compress(a.tobytes(), compression, a.itemsize) for a in arrays]
+    blob = b"".join(payloads)
+    store, digest = warm.runner.store, hashlib.sha256(blob).hexdigest()
+    if backend == "s3":
+        ref = store.put_s3(warm.runner.bucket, blob, digest)
+        auth = warm.runner.s3_auth
+    else:
+        ref = store.put_http(blob, digest)
+        auth = store.http_auth
+    starts = np.cumsum([0] + [len(p) for p in payloads]).tolist()
+    for index in (0, 1, 2, 0):
+        fields: dict[str, Any] = {
+            "dtype": "int64",
+            "offset": starts[index],
+            "size": len(payloads[index]),
+            "shape": list(arrays[index].shape),
+        }
+        if compression:
+            fields["compression"] = {"id": compression}
+        result = warm.post(op, build_body(profile.api, ref, fields), auth)
+        assert_result(expected_result(op, arrays[index], profile), result, profile)
+    if not compression:  # the whole object, read as one array, is a range of its own
+        whole = np.concatenate([a.ravel() for a in arrays])
+        result = warm.post(op, build_body(profile.api, ref, {"dtype": "int64"}), auth)
+        assert_result(expected_result(op, whole, profile), result, profile)
+
+
+# --- the same bytes, read as other data ----------------------------------------------------------
+
+
+def _viewed(case: Case, dtype: str, byte_order: str | None = None) -> Case:
+    """The case that reads the bytes of ``case``'s object as ``dtype`` in ``byte_order``."""
+    stored = np.array(case.values, case.dtype)
+    if case.byte_order is not None:
+        stored = stored.astype(stored.dtype.newbyteorder(">" if case.byte_order == "big" else "<"))
+    raw = stored.tobytes()
+    view_dtype = np.dtype(dtype)
+    if byte_order is not None:
+        view_dtype = view_dtype.newbyteorder(">" if byte_order == "big" else "<")
+    values = np.frombuffer(raw, view_dtype)
+    return case.replace(
+        dtype=dtype,
+        shape=(values.size,),
+        byte_order=byte_order,
+        values=tuple(values.astype(np.dtype(dtype)).tolist()),
+    )
+
+
+@pytest.mark.parametrize("op", ["sum", "max", "select"])
+def test_same_bytes_as_other_dtypes(op: str, warm: Warm) -> None:
+    """float32 data read again as int32, uint32 and int64: the bytes are reinterpreted.
+
+    The cache holds raw bytes (7.3) and its default key has no dtype (7.1), so a hit must
+    be decoded with the new request's dtype.
+    """
+    shape = (6, 5)
+    stored = Case(op, "float32", shape, values=warm.values("float32", shape))
+    warm.check(stored)
+    for dtype in ("int32", "uint32", "int64"):
+        warm.check(_viewed(stored, dtype))
+    warm.check(stored)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint64"])
+@pytest.mark.parametrize("op", ["sum", "select"])
+def test_same_bytes_in_other_byte_orders(op: str, dtype: str, warm: Warm, profile: Profile) -> None:
+    """Big-endian data read again as little-endian and with the server's native order."""
+    require(profile, "byte_order")
+    shape = (5, 4)
+    stored = Case(op, dtype, shape, byte_order="big", values=warm.values(dtype, shape))
+    warm.check(stored)
+    warm.check(_viewed(stored, dtype, "little"))
+    warm.check(_viewed(stored, dtype, None))
+    warm.check(stored)
+
+
+def _compressed_to_whole_words(warm: Warm, compression: str) -> Case:
+    """A compressed int32 case whose stored object is a whole number of 4-byte words."""
+    shape = (8, 6)
+    for part in range(64):
+        # small magnitudes, so the compressor does not fall back to storing the bytes as they
+        # are (a stored deflate block has the same length for every draw)
+        values = tuple(v >> 12 for v in warm.values("int32", shape, part))
+        array = np.array(values, "int32").reshape(shape)
+        if len(data.encode_object(array, compression=compression).data) % 4 == 0:
+            return Case("select", "int32", shape, compression=compression, values=values)
+    raise AssertionError(f"no {compression} payload of whole words in 64 tries")
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zlib", "blosc2"])
+@pytest.mark.parametrize("op", ["sum", "select"])
+def test_same_bytes_with_and_without_compression(
+    op: str, compression: str, warm: Warm, profile: Profile
+) -> None:
+    """A compressed object read as compressed, then as plain int32 words, then compressed.
+
+    Both requests name the same byte range (the whole object), so with the default key (7.1)
+    the second hits the first's entry: the cache holds the raw, still compressed bytes (7.3),
+    and the plain read must see them, not the decompressed array.
+    """
+    require(profile, "compression", compression)
+    stored = _compressed_to_whole_words(warm, compression).replace(op=op)
+    prepared = warm.check(stored)
+    words = np.frombuffer(prepared.encoded.data, "=i4")
+    plain = Case(op, "int32", (words.size,), values=tuple(words.tolist()))
+    warm.check(plain)
+    warm.check(stored)
+
+
+@pytest.mark.parametrize("interface_type", ["gs", "S3", "ftp"])
+def test_interface_type_checked_on_a_cache_hit(
+    interface_type: str, warm: Warm, profile: Profile
+) -> None:
+    """A cached URL named with an unsupported ``interface_type`` is still refused: 400
+    'unsupported interface type X' (spec 2.1, 5.2), cache or no cache."""
+    require(profile, "api", "v2")
+    shape = (3, 5)
+    case = Case("sum", "int32", shape, values=warm.values("int32", shape))
+    prepared = warm.check(case)
+    prepared.body["interface_type"] = interface_type
+    result = warm.post(case.op, prepared.body, prepared.auth)
+    assert_error(result, 400, profile, (f"unsupported interface type {interface_type}",))
+    warm.check(case)
+
+
+# --- credentials ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["s3", "s3-public", "http-private"])
+def test_credentials_after_a_cached_read(backend: Backend, warm: Warm, profile: Profile) -> None:
+    """After an authorised read is cached, other credentials get what S3 would give them.
+
+    Private data: refused without credentials and with wrong ones (spec 5.2, 6; see
+    ``refusals`` for a cached server's 404). Public data: served anonymously, wrong
+    credentials still refused. The cache key has the credentials (7.1 ``%auth``), or every
+    hit is re-authorised upstream (bypass-auth off).
+    """
+    if backend.startswith("http"):
+        require(profile, "http_backend")
+    if backend == "s3-public":
+        require(profile, "anonymous_access")
+    shape = (4, 6)
+    case = Case("select", "int64", shape, backend=backend, values=warm.values("int64", shape))
+    warm.check(case)
+    public = backend == "s3-public"
+    for auth in ("none", "wrong"):
+        reader = case.replace(auth=auth)
+        if public and auth == "none":
+            warm.check(reader)
+        else:
+            _, result = warm.send(reader)
+            assert_refused(result, refusals(profile, backend), profile)
+    warm.check(case)
+
+
+# --- objects that change -------------------------------------------------------------------------
+
+
+def _versions(warm: Warm, op: str) -> tuple[Case, Case]:
+    """Two cases of the same layout with different data: an object before and after."""
+    shape = (4, 5)
+    before, after = (warm.values("int32", shape, part) for part in (0, 1))
+    return Case(op, "int32", shape, values=before), Case(op, "int32", shape, values=after)
+
+
+def _opted_out(case: Case) -> Case:
+    return case.replace(options=(("option_disable_chunk_cache", True),))
+
+
+@pytest.mark.parametrize("op", ["sum", "select"])
+def test_rewritten_object(op: str, warm: Warm, profile: Profile) -> None:
+    """An object rewritten after a cached read (same key, new bytes).
+
+    Without a cache the new bytes are read. With one, a plain read may still answer the old
+    bytes: entries live until their TTL and the key has no object version (7.1, 7.3). A read
+    with ``option_disable_chunk_cache`` neither reads nor writes the cache (2.1, 0.13.0+), so
+    it answers the new bytes exactly.
+    """
+    old, new = _versions(warm, op)
+    prepared_old, prepared_new = warm.runner.prepare(old), warm.runner.prepare(new)
+    ref = warm.store_named("object", prepared_old)
+    warm.check(old, ref)
+    warm.store_named("object", prepared_new)
+    if profile.bytes_options:
+        warm.check(_opted_out(new), ref)
+    _, result = warm.send(new, ref)
+    fresh = warm.runner.expect(new, prepared_new)
+    if profile.chunk_cache:
+        assert_one_of(warm.runner.expect(old, prepared_old), fresh, result, profile)
+    else:
+        assert_result(fresh, result, profile)
+    if profile.bytes_options:
+        warm.check(_opted_out(new), ref)
+
+
+@pytest.mark.parametrize("op", ["sum", "select"])
+def test_opted_out_read_caches_nothing(op: str, warm: Warm, profile: Profile) -> None:
+    """A read with ``option_disable_chunk_cache`` leaves no entry (2.1): after the object is
+    rewritten, a plain read answers the new bytes."""
+    require(profile, "bytes_options")
+    old, new = _versions(warm, op)
+    ref = warm.store_named("object", warm.runner.prepare(old))
+    warm.check(_opted_out(old), ref)
+    warm.store_named("object", warm.runner.prepare(new))
+    warm.check(new, ref)
+
+
+def test_cache_is_on(warm: Warm, profile: Profile) -> None:
+    """A ``-cache`` profile's server answers from its cache (a check of the profile, not the
+    spec): else every other test here would pass as a plain consistency test."""
+    require(profile, "chunk_cache")
+    assert warm.settle(), (
+        f"profile {profile.name} says the chunk cache is on, but a rewritten object was never "
+        f"answered from the cache within {SETTLE_SECONDS} s: is the server started with "
+        "--use-chunk-cache?"
+    )
