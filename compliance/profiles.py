@@ -67,11 +67,30 @@ class Profile:
     empty_reduction: EmptyReduction = "sentinel"
     trailing_slash: bool = False  # the route is /v1/{op}/ rather than /v1/{op}
     chunk_cache: bool = False  # the server runs with its chunk cache on (--use-chunk-cache)
+    # Why this server is known to drop connections at random (a race no request can avoid), or
+    # "": then a test whose only failure is such a drop is counted as that known instability.
+    unstable: str = ""
     deviations: tuple[Deviation, ...] = field(default_factory=tuple)
 
     def validation_statuses(self) -> tuple[int, ...]:
         """Statuses a request refused at validation may get: 400, and the model's own status."""
         return tuple(sorted({400, self.schema_error_status}))
+
+    def instability(self, failure_text: str) -> str | None:
+        """The known instability a failure shows, if it is nothing but a dropped connection.
+
+        Only a connection the server closed without answering counts (the failure names
+        exactly one difference, "no HTTP response", with a reset or an abort): a timeout or a
+        wrong answer is never excused.
+        """
+        if not self.unstable:
+            return None
+        lines = (line.removeprefix("E").strip() for line in failure_text.splitlines())
+        differences = [line for line in lines if line.startswith("- ")]
+        dropped = any(word in failure_text for word in _DROPPED_CONNECTION)
+        if dropped and len(differences) == 1 and "no HTTP response" in differences[0]:
+            return self.unstable
+        return None
 
     def xfail_reason(self, nodeid: str) -> str | None:
         """The reason of the first known deviation matching this test id, if any."""
@@ -85,6 +104,9 @@ class Profile:
         ids = list(nodeids)
         return [d for d in self.deviations if not any(d.matches(i) for i in ids)]
 
+
+#: How requests reports a connection the server closed without an answer (not a timeout).
+_DROPPED_CONNECTION = ("RemoteDisconnected", "Connection aborted", "ConnectionResetError")
 
 _V2_BASE = Profile(
     name="reductionist-0.13",
@@ -199,9 +221,13 @@ def resolve_profile(
             )
         return dataclasses.replace(base, name=name, **overrides)
     if name in BUILTIN_PROFILES:
-        from .deviations import KNOWN_DEVIATIONS
+        from .deviations import KNOWN_DEVIATIONS, KNOWN_INSTABILITIES
 
         profile = BUILTIN_PROFILES[name]
-        return dataclasses.replace(profile, deviations=KNOWN_DEVIATIONS.get(name, ()))
+        return dataclasses.replace(
+            profile,
+            deviations=KNOWN_DEVIATIONS.get(name, ()),
+            unstable=KNOWN_INSTABILITIES.get(name, ""),
+        )
     choices = sorted(BUILTIN_PROFILES) + sorted(user_profiles)
     raise ProfileError(f"unknown profile {name!r}; choose one of {', '.join(choices)}")

@@ -185,3 +185,19 @@ def test_known_deviations_are_listed_with_their_reasons() -> None:
     assert "- 2 x nan panics\n- 1 x F order" in markdown
     data = to_json(verdict)
     assert data["headline"] == "COMPLIES apart from 3 known deviations (in axis, edge)"
+
+
+def test_headline_counts_connections_dropped_by_a_known_race() -> None:
+    verdict = collect(
+        fake_report(feature="edge", outcome="skipped", wasxfail="known deviation: nan"),
+        fake_report(feature="axis", outcome="skipped", wasxfail="known instability: a race"),
+    )
+    assert _headline_of(verdict) == (
+        "COMPLIES apart from 2 known deviations (in axis, edge), "
+        "1 of them connections dropped by a known race"
+    )
+    assert verdict.deviation_reasons == {"nan": 1, "known instability: a race": 1}
+
+
+def _headline_of(verdict: Verdict) -> str:
+    return str(to_json(verdict)["headline"])
