@@ -1,24 +1,32 @@
 #!/usr/bin/env bash
 # The whole local stack on loopback, in the background, with one command.
 #
-#   scripts/local-stack.sh up [--tls] [--with-v1-build]
+#   scripts/local-stack.sh up [--tls] [--cache] [--with-v1-build] [--with-v012-build] [--all]
 #   scripts/local-stack.sh down
 #   scripts/local-stack.sh status
 #   scripts/local-stack.sh logs [SERVICE] [-f]
 #
 # Services (state, PIDs and logs in ${ACTIVESTORAGE_STACK_DIR:-<repo>/.stack}):
-#   s3                S3 store (MinIO or SeaweedFS)    http://127.0.0.1:${S3_PORT:-9000}
-#   http-store        nginx HTTP object store          http://127.0.0.1:${HTTP_PORT:-8000}
-#   reductionist      Reductionist 0.13.1 (v2 API)     http://127.0.0.1:${REDUCTIONIST_V2_PORT:-8080}
-#   reductionist-v1   Reductionist 0.11.0 (v1 API)     http://127.0.0.1:${REDUCTIONIST_V1_PORT:-8081}
-#                     only when its binary is installed; `up --with-v1-build` (or
-#                     ACTIVESTORAGE_BUILD_V1=1) builds it first, and a failed build leaves it out
-#   reductionist-tls  Reductionist 0.13.1 over HTTPS   https://127.0.0.1:${REDUCTIONIST_TLS_PORT:-8443}
-#                     with --tls; CA certificate in <state>/tls/ca.pem
+#   s3                    S3 store (MinIO or SeaweedFS)   http://127.0.0.1:${S3_PORT:-9000}
+#   http-store            nginx HTTP object store         http://127.0.0.1:${HTTP_PORT:-8000}
+#   reductionist          Reductionist 0.13.1 (v2 API)    http://127.0.0.1:${REDUCTIONIST_V2_PORT:-8080}
+#   reductionist-v012     Reductionist 0.12.1 (v2 API)    http://127.0.0.1:${REDUCTIONIST_V012_PORT:-8082}
+#   reductionist-v1       Reductionist 0.11.0 (v1 API)    http://127.0.0.1:${REDUCTIONIST_V1_PORT:-8081}
+#                         0.12.1 and 0.11.0 only when their binaries are installed;
+#                         `up --with-v012-build` / `--with-v1-build` (or ACTIVESTORAGE_BUILD_V012=1
+#                         / ACTIVESTORAGE_BUILD_V1=1) build them first, and a failed build leaves
+#                         that server out
+#   reductionist-tls      0.13.1 over HTTPS (--tls)       https://127.0.0.1:${REDUCTIONIST_TLS_PORT:-8443}
+#                         CA certificate in <state>/tls/ca.pem
+#   reductionist-cache    0.13.1, chunk cache (--cache)   http://127.0.0.1:${REDUCTIONIST_CACHE_PORT:-8084}
+#   reductionist-v1-cache 0.11.0, chunk cache (--cache)   http://127.0.0.1:${REDUCTIONIST_V1_CACHE_PORT:-8085}
+#                         (when 0.11.0 runs); cache folders <state>/cache/<service>, emptied at start
+#
+# --all is --tls --cache --with-v1-build --with-v012-build: every server (what CI runs).
 #
 # `up` is idempotent (running services are only health-checked) and sets up the venv and installs
 # what is missing (nginx, Reductionist 0.13.1). `down` stops only the PIDs the stack started.
-# `status` exits non-zero when s3, http-store or reductionist (or v1/TLS, if `up` started them) is
+# `status` exits non-zero when s3, http-store or reductionist (or any other service `up` started) is
 # not healthy.
 set -euo pipefail
 STACK_TAG=local-stack
@@ -26,7 +34,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/stack-common.sh
 source "$here/stack-common.sh"
 
-SERVICES=(s3 http-store reductionist reductionist-v1 reductionist-tls)
+SERVICES=(s3 http-store reductionist reductionist-v012 reductionist-v1 reductionist-tls
+    reductionist-cache reductionist-v1-cache)
 expected_file="$STACK_DIR/expected-services"
 
 usage() {
@@ -38,17 +47,44 @@ expect() {
     grep -qx "$1" "$expected_file" 2>/dev/null || printf '%s\n' "$1" >>"$expected_file"
 }
 
-v1_installed() {
-    local root="${REDUCTIONIST_V1_ROOT:-$HOME/.local/share/reductionist-${REDUCTIONIST_V1_VERSION:-0.11.0}}"
+# installed VERSION [ROOT]: is that release's binary in its --root (run-reductionist.sh
+# then checks cargo's records; this only decides whether to try)?
+installed() {
+    local root="${2:-$HOME/.local/share/reductionist-$1}"
     [ -x "$root/bin/reductionist" ]
 }
 
+# older_release NAME VERSION ROOT BUILD FLAG OPTION: start 0.12.1 or 0.11.0 if installed or BUILD=1
+# (a failed build or start leaves it out with a warning); otherwise say how to get it.
+older_release() {
+    local name=$1 version=$2 root=$3 build=$4 flag=$5 option=$6
+    if installed "$version" "$root" || [ "$build" = 1 ]; then
+        if "$here/run-reductionist.sh" --background "$option"; then
+            expect "$name"
+            return 0
+        fi
+        stack_say "WARNING: reductionist $version could not be started; its profile is left out" \
+            "(everything else is up)"
+        return 1
+    fi
+    local why="not installed"
+    [ -f "$STACK_DIR/reductionist-$version.build-failed" ] &&
+        why="not installed; its last build failed (see $STACK_LOGS/cargo-install-reductionist-$version.log)"
+    echo "Reductionist $version skipped: $why. Build and start it with:" \
+        "scripts/local-stack.sh up $flag"
+    return 1
+}
+
 cmd_up() {
-    local tls=0 build_v1="${ACTIVESTORAGE_BUILD_V1:-0}" arg
+    local tls=0 cache=0 build_v1="${ACTIVESTORAGE_BUILD_V1:-0}" arg
+    local build_v012="${ACTIVESTORAGE_BUILD_V012:-0}"
     for arg in "$@"; do
         case "$arg" in
         --tls) tls=1 ;;
+        --cache) cache=1 ;;
         --with-v1-build) build_v1=1 ;;
+        --with-v012-build) build_v012=1 ;;
+        --all) tls=1 cache=1 build_v1=1 build_v012=1 ;;
         *) usage ;;
         esac
     done
@@ -61,28 +97,30 @@ cmd_up() {
     "$here/run-http-store.sh" --background
     expect reductionist
     "$here/run-reductionist.sh" --background
-    if v1_installed || [ "$build_v1" = 1 ]; then
-        if "$here/run-reductionist.sh" --background --v1; then
-            expect reductionist-v1
-        else
-            stack_say "WARNING: the v1 server (reductionist 0.11.0) could not be started; the v1" \
-                "profile is left out (everything else is up)"
-        fi
-    else
-        local why="not installed"
-        [ -f "$STACK_DIR/reductionist-0.11.0.build-failed" ] &&
-            why="not installed; its last build failed (see $STACK_LOGS/cargo-install-reductionist-0.11.0.log)"
-        echo "Reductionist 0.11.0 (v1) skipped: $why. Build and start it with:" \
-            "scripts/local-stack.sh up --with-v1-build"
-    fi
+    local v012=${REDUCTIONIST_V012_VERSION:-0.12.1} v1=${REDUCTIONIST_V1_VERSION:-0.11.0}
+    older_release reductionist-v012 "$v012" "${REDUCTIONIST_V012_ROOT:-}" "$build_v012" \
+        --with-v012-build --v012 || true
+    local v1_up=0
+    older_release reductionist-v1 "$v1" "${REDUCTIONIST_V1_ROOT:-}" "$build_v1" \
+        --with-v1-build --v1 && v1_up=1
     if [ "$tls" = 1 ]; then
         expect reductionist-tls
         "$here/run-reductionist.sh" --background --tls
     fi
+    if [ "$cache" = 1 ]; then
+        expect reductionist-cache
+        "$here/run-reductionist.sh" --background --cache
+        if [ "$v1_up" = 1 ]; then
+            expect reductionist-v1-cache
+            "$here/run-reductionist.sh" --background --v1 --cache
+        else
+            echo "Reductionist $v1 with the chunk cache skipped: $v1 does not run"
+        fi
+    fi
     echo "local stack up in $((SECONDS - start))s (state: $STACK_DIR; stop with: $0 down)"
 }
 
-# is_expected NAME: the three core services always; v1 and TLS only when `up` started them.
+# is_expected NAME: the three core services always; the others only when `up` started them.
 is_expected() {
     case "$1" in
     s3 | http-store | reductionist) return 0 ;;
@@ -131,12 +169,12 @@ cmd_status() {
                 state="UNHEALTHY"
                 bad=1
             fi
-            printf '%-17s %-9s %-26s %s\n' "$name" "$state" "${url:--}" "($proc)"
+            printf '%-21s %-9s %-26s %s\n' "$name" "$state" "${url:--}" "($proc)"
         elif is_expected "$name"; then
-            printf '%-17s %-9s %-26s %s\n' "$name" "DOWN" "${url:--}" "(not running; $0 logs $name)"
+            printf '%-21s %-9s %-26s %s\n' "$name" "DOWN" "${url:--}" "(not running; $0 logs $name)"
             bad=1
         else
-            printf '%-17s %-9s\n' "$name" "off"
+            printf '%-21s %-9s\n' "$name" "off"
         fi
     done
     return "$bad"

@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
 # Reductionist, the active storage server under test, on loopback.
 #
-#   scripts/run-reductionist.sh [--background] [--v1] [--tls]
+#   scripts/run-reductionist.sh [--background] [--v1 | --v012] [--tls | --cache]
 #
-#   (default)  reductionist 0.13.1 (v2 API)  http://127.0.0.1:${REDUCTIONIST_V2_PORT:-8080}
-#   --v1       reductionist 0.11.0 (v1 API)  http://127.0.0.1:${REDUCTIONIST_V1_PORT:-8081}
-#   --tls      reductionist 0.13.1 over HTTPS https://127.0.0.1:${REDUCTIONIST_TLS_PORT:-8443}, with a
-#              certificate for 127.0.0.1 and localhost from a local CA generated at start:
-#              <state>/tls/ca.pem, cert.pem, key.pem (clients verify with ca.pem)
+#   (default)     reductionist 0.13.1 (v2 API)   http://127.0.0.1:${REDUCTIONIST_V2_PORT:-8080}
+#   --v012        reductionist 0.12.1 (v2 API)   http://127.0.0.1:${REDUCTIONIST_V012_PORT:-8082}
+#   --v1          reductionist 0.11.0 (v1 API)   http://127.0.0.1:${REDUCTIONIST_V1_PORT:-8081}
+#   --tls         reductionist 0.13.1 over HTTPS https://127.0.0.1:${REDUCTIONIST_TLS_PORT:-8443}, with
+#                 a certificate for 127.0.0.1 and localhost from a local CA generated at start:
+#                 <state>/tls/ca.pem, cert.pem, key.pem (clients verify with ca.pem)
+#   --cache       reductionist 0.13.1 with its chunk cache on
+#                                                http://127.0.0.1:${REDUCTIONIST_CACHE_PORT:-8084}
+#   --v1 --cache  reductionist 0.11.0 with its chunk cache on
+#                                                http://127.0.0.1:${REDUCTIONIST_V1_CACHE_PORT:-8085}
+#
+# Chunk cache (--cache): --use-chunk-cache --chunk-cache-path <state>/cache/<service>, emptied at
+# each start; REDUCTIONIST_CHUNK_CACHE_QUEUE_SIZE (default 8; never left to the CPU count, which
+# gives a zero-sized queue and a panic on one CPU) and REDUCTIONIST_CHUNK_CACHE_BYPASS_AUTH (default
+# the release's own: false for 0.11.0, true for 0.12+) are set explicitly; other cache settings keep
+# the release defaults. Servers without --cache run with every REDUCTIONIST_CHUNK_CACHE_* unset.
 #
 # Installs from crates.io when the version is not installed yet (`cargo install --list`):
 #   cargo install --locked reductionist@0.13.1                          -> ~/.cargo/bin
-#   cargo install [--locked] reductionist@0.11.0 --root ~/.local/share/reductionist-0.11.0
-# (the first 0.13.1 build takes ~5 min on 2 cores; later runs skip it).
+#   cargo install --locked reductionist@0.12.1 --root ~/.local/share/reductionist-0.12.1
+#   cargo install --locked reductionist@0.11.0 --root ~/.local/share/reductionist-0.11.0
+# 0.12.1 and 0.11.0 retry without --locked if the locked build fails, and 0.11.0 then falls back
+# to scripts/build-reductionist-v1.sh (the first build of a release takes ~5 min on 2 cores;
+# later runs skip it).
 # Always RUST_LOG=warn and an explicit REDUCTIONIST_THREAD_LIMIT (default 2).
 # Foreground by default (Ctrl-C stops it); --background returns once
 # GET /.well-known/reductionist-schema answers.
@@ -22,45 +36,64 @@ STACK_TAG=reductionist
 source "$(dirname "${BASH_SOURCE[0]}")/stack-common.sh"
 
 background=0
-v1=0
+release=0.13
 tls=0
+cache=0
+usage_line="usage: $0 [--background] [--v1 | --v012] [--tls | --cache]"
 for arg in "$@"; do
     case "$arg" in
     --background) background=1 ;;
-    --v1) v1=1 ;;
+    --v1 | --v012)
+        [ "$release" = 0.13 ] || stack_die "--v1 and --v012 cannot be combined ($usage_line)"
+        release=0.11
+        [ "$arg" = --v012 ] && release=0.12
+        ;;
     --tls) tls=1 ;;
+    --cache) cache=1 ;;
     -h | --help)
         stack_usage "$0"
         exit 0
         ;;
-    *) stack_die "unknown option $arg (usage: $0 [--background] [--v1] [--tls])" ;;
+    *) stack_die "unknown option $arg ($usage_line)" ;;
     esac
 done
-[ "$v1$tls" != 11 ] || stack_die "--v1 and --tls cannot be combined (HTTPS runs the v2 server)"
+[ "$tls$cache" != 11 ] || stack_die "--tls and --cache cannot be combined ($usage_line)"
+[ "$tls" = 0 ] || [ "$release" = 0.13 ] ||
+    stack_die "--tls runs reductionist 0.13.1 only ($usage_line)"
+[ "$cache" = 0 ] || [ "$release" != 0.12 ] ||
+    stack_die "--cache runs reductionist 0.13.1 or (with --v1) 0.11.0 ($usage_line)"
 
 REDUCTIONIST_VERSION="${REDUCTIONIST_VERSION:-0.13.1}"
+REDUCTIONIST_V012_VERSION="${REDUCTIONIST_V012_VERSION:-0.12.1}"
 REDUCTIONIST_V1_VERSION="${REDUCTIONIST_V1_VERSION:-0.11.0}"
-REDUCTIONIST_V1_ROOT="${REDUCTIONIST_V1_ROOT:-$HOME/.local/share/reductionist-$REDUCTIONIST_V1_VERSION}"
 REDUCTIONIST_START_TIMEOUT="${REDUCTIONIST_START_TIMEOUT:-20}"
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
 [ -d "$cargo_home/bin" ] && PATH="$cargo_home/bin:$PATH"
 
-if [ "$v1" = 1 ]; then
+case "$release" in
+0.11)
     name=reductionist-v1
     version=$REDUCTIONIST_V1_VERSION
-    root=$REDUCTIONIST_V1_ROOT
+    root="${REDUCTIONIST_V1_ROOT:-$HOME/.local/share/reductionist-$version}"
     port="${REDUCTIONIST_V1_PORT:-8081}"
-elif [ "$tls" = 1 ]; then
-    name=reductionist-tls
-    version=$REDUCTIONIST_VERSION
-    root=""
-    port="${REDUCTIONIST_TLS_PORT:-8443}"
-else
+    [ "$cache" = 1 ] && port="${REDUCTIONIST_V1_CACHE_PORT:-8085}"
+    ;;
+0.12)
+    name=reductionist-v012
+    version=$REDUCTIONIST_V012_VERSION
+    root="${REDUCTIONIST_V012_ROOT:-$HOME/.local/share/reductionist-$version}"
+    port="${REDUCTIONIST_V012_PORT:-8082}"
+    ;;
+*)
     name=reductionist
     version=$REDUCTIONIST_VERSION
     root=""
     port="${REDUCTIONIST_V2_PORT:-8080}"
-fi
+    [ "$tls" = 1 ] && name=reductionist-tls && port="${REDUCTIONIST_TLS_PORT:-8443}"
+    [ "$cache" = 1 ] && port="${REDUCTIONIST_CACHE_PORT:-8084}"
+    ;;
+esac
+[ "$cache" = 1 ] && name="$name-cache"
 scheme=http
 [ "$tls" = 1 ] && scheme=https
 url="$scheme://127.0.0.1:$port"
@@ -68,7 +101,7 @@ log="$STACK_LOGS/$name.log"
 tlsdir="$STACK_DIR/tls"
 if [ -n "$root" ]; then bin="$root/bin/reductionist"; else bin="$cargo_home/bin/reductionist"; fi
 
-# installed VERSION [ROOT]: is exactly that version installed (per cargo's own records)?
+# installed: is $bin exactly reductionist $version (per cargo's own records of $root)?
 installed() {
     [ -x "$bin" ] || return 1
     command -v cargo >/dev/null 2>&1 || return 0 # a binary without cargo: take it as it is
@@ -79,7 +112,7 @@ installed() {
         list=$(cargo install --list 2>/dev/null) || return 1
     fi
     # "reductionist v0.11.0:" from crates.io, "reductionist v0.11.0 (/path):" from a local build.
-    grep -q "^reductionist v$version[: ]" <<<"$list"
+    grep -q "^reductionist v${version}[: ]" <<<"$list"
 }
 
 install() {
@@ -97,13 +130,15 @@ install() {
         stack_say "built reductionist $version in $((SECONDS - start))s"
         return 0
     fi
-    if [ "$v1" = 1 ]; then
+    if [ -n "$root" ]; then
         stack_say "the --locked build failed; retrying without --locked"
         if cargo install "reductionist@$version" "${rootargs[@]}" 2>&1 | tee -a "$buildlog" >&2; then
             rm -f "$STACK_DIR/reductionist-$version.build-failed"
             stack_say "built reductionist $version (unlocked) in $((SECONDS - start))s"
             return 0
         fi
+    fi
+    if [ "$release" = 0.11 ]; then
         stack_say "the unlocked build failed too; building with its time pin moved" \
             "(scripts/build-reductionist-v1.sh)"
         if "$STACK_REPO/scripts/build-reductionist-v1.sh" "$root" 2>&1 | tee -a "$buildlog" >&2; then
@@ -174,10 +209,23 @@ export RUST_LOG=warn
 export REDUCTIONIST_THREAD_LIMIT="${REDUCTIONIST_THREAD_LIMIT:-2}"
 # Idle keep-alive connections would otherwise hold a SIGTERM'd server for the default 60 s.
 export REDUCTIONIST_SHUTDOWN_TIMEOUT="${REDUCTIONIST_SHUTDOWN_TIMEOUT:-10}"
+queue_size="${REDUCTIONIST_CHUNK_CACHE_QUEUE_SIZE:-8}"
+bypass_auth="${REDUCTIONIST_CHUNK_CACHE_BYPASS_AUTH:-true}"
+[ "$release" = 0.11 ] && bypass_auth="${REDUCTIONIST_CHUNK_CACHE_BYPASS_AUTH:-false}"
 unset REDUCTIONIST_HOST REDUCTIONIST_PORT REDUCTIONIST_HTTPS REDUCTIONIST_CERT_FILE \
-    REDUCTIONIST_KEY_FILE
+    REDUCTIONIST_KEY_FILE REDUCTIONIST_USE_CHUNK_CACHE "${!REDUCTIONIST_CHUNK_CACHE_@}"
+what="thread limit $REDUCTIONIST_THREAD_LIMIT"
+if [ "$cache" = 1 ]; then
+    cachedir="$STACK_DIR/cache/$name"
+    rm -rf "$cachedir"
+    mkdir -p "$cachedir"
+    args+=(--use-chunk-cache --chunk-cache-path "$cachedir")
+    export REDUCTIONIST_CHUNK_CACHE_QUEUE_SIZE="$queue_size"
+    export REDUCTIONIST_CHUNK_CACHE_BYPASS_AUTH="$bypass_auth"
+    what="$what, chunk cache in $cachedir (queue $queue_size, bypass auth $bypass_auth)"
+fi
 
-stack_say "starting $bin ($version) on $url, thread limit $REDUCTIONIST_THREAD_LIMIT"
+stack_say "starting $bin ($version) on $url, $what"
 pid=$(stack_spawn "$name" "$log" "$bin" "${args[@]}")
 stack_wait_healthy "$name" "$pid" "$REDUCTIONIST_START_TIMEOUT" "$log" health || exit 1
 extra=""

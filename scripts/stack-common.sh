@@ -113,10 +113,11 @@ stack_spawn() {
     local tmp="$STACK_PIDS/$name.spawning"
     rm -f "$tmp"
     printf '\n===== %s: starting %s\n' "$(date '+%F %T')" "$*" >>"$log"
+    # shellcheck disable=SC2016 # $$, $0 and $@ are the child shell's own
     setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$tmp" "$@" \
         </dev/null >>"$log" 2>&1 &
-    local i
-    for i in $(seq 1 100); do
+    local _
+    for _ in $(seq 1 100); do
         [ -s "$tmp" ] && break
         sleep 0.05
     done
