@@ -29,7 +29,9 @@ if [ ! -x "$STACK_PY" ]; then
         stack_die "python3 -m venv failed; on Debian/Ubuntu install: apt-get install -y python3-venv"
 fi
 
-want="$( (cat "$req" && "$STACK_PY" -c 'import sys; print(sys.version)') | sha256sum | cut -d' ' -f1)"
+project="$STACK_REPO/pyproject.toml"
+want="$( (cat "$req" "$project" && "$STACK_PY" -c 'import sys; print(sys.version)') | sha256sum |
+    cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     printf '%s\n' "$STACK_PY"
     exit 0
@@ -37,6 +39,9 @@ fi
 
 stack_say "installing requirements.txt into $STACK_VENV"
 "$STACK_PY" -m pip install --quiet -r "$req" >&2 || stack_die "pip install -r requirements.txt failed"
+# The project itself, editable: its packages (compliance, faults, bench) and console scripts.
+"$STACK_PY" -m pip install --quiet --no-deps --no-build-isolation -e "$STACK_REPO" >&2 ||
+    stack_die "pip install -e $STACK_REPO failed (pyproject.toml)"
 printf '%s\n' "$want" >"$stamp"
 stack_say "venv ready"
 printf '%s\n' "$STACK_PY"
