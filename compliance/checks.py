@@ -11,7 +11,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .client import Api, Result
+from .client import Api, HttpExchange, Result
 from .oracle import Expected
 from .profiles import Profile
 
@@ -248,21 +248,35 @@ def _locates_whole_body(loc: list[object]) -> bool:
     return loc[0] == "body" and (len(loc) == 1 or (len(loc) == 2 and isinstance(loc[1], int)))
 
 
+class SpecDifference(AssertionError):
+    """A server answer that differs from the spec: the differences and the exchange, as data.
+
+    The report takes the first difference and the curl reproducer from here (through the
+    report's user properties), never by parsing the message text.
+    """
+
+    def __init__(self, differences: list[str], exchange: HttpExchange) -> None:
+        self.differences = list(differences)
+        self.exchange = exchange
+        listed = "\n".join(f"  - {d}" for d in self.differences)
+        super().__init__(f"server answer differs from the spec:\n{listed}\n{exchange.describe()}")
+
+
+def fail_on(differences: list[str], result: Result) -> None:
+    """Raise SpecDifference if there is any difference (the helper's frame hidden)."""
+    __tracebackhide__ = True
+    if differences:
+        raise SpecDifference(differences, result.exchange)
+
+
 def assert_result(expected: Expected, result: Result, profile: Profile) -> None:
     """Fail with every difference plus the request and a curl reproducer."""
-    diffs = result_differences(expected, result, profile)
-    if diffs:
-        raise AssertionError(_message(diffs, result))
+    __tracebackhide__ = True
+    fail_on(result_differences(expected, result, profile), result)
 
 
 def assert_error(
     result: Result, status: Statuses, profile: Profile, mentions: Iterable[str] = ()
 ) -> None:
-    diffs = error_differences(result, status, profile, mentions)
-    if diffs:
-        raise AssertionError(_message(diffs, result))
-
-
-def _message(diffs: list[str], result: Result) -> str:
-    listed = "\n".join(f"  - {d}" for d in diffs)
-    return f"server answer differs from the spec:\n{listed}\n{result.exchange.describe()}"
+    __tracebackhide__ = True
+    fail_on(error_differences(result, status, profile, mentions), result)

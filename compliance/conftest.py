@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from .case import Case, CaseRunner, Prepared
-from .checks import Statuses, assert_error, assert_result
+from .checks import SpecDifference, Statuses, assert_error, assert_result
 from .client import Result, ServerClient
 from .profiles import Profile
 from .report import ComplianceReport, Verdict, feature_area
@@ -161,13 +161,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """A test of an unstable server that failed only by a dropped connection: the known
-    instability (counted with the deviations, its reason listed), not a failure."""
+    """A differing answer's first difference and curl command go into the report as data
+    (xdist forwards user properties). A test of an unstable server that failed only by a
+    dropped connection is the known instability (counted with the deviations), not a failure."""
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    error = call.excinfo.value if call.excinfo is not None else None
+    if not isinstance(error, SpecDifference):
+        return
+    report.user_properties = [
+        *report.user_properties,
+        ("difference", error.differences[0]),
+        ("reproduce", error.exchange.curl()),
+    ]
     if report.when != "call" or not report.failed or item.get_closest_marker("xfail"):
         return
-    instability = item.config.stash[SETTINGS_KEY].profile.instability(report.longreprtext)
+    profile = item.config.stash[SETTINGS_KEY].profile
+    instability = profile.instability(error.differences, error.exchange.transport_error)
     if instability:
         report.outcome = "skipped"
         report.wasxfail = f"known instability: {instability}"
@@ -229,6 +239,7 @@ def verify(runner: CaseRunner, profile: Profile) -> Verify:
     """Send a case and compare every field of the answer with the oracle; returns the Result."""
 
     def check(case: Case) -> Result:
+        __tracebackhide__ = True
         prepared, result = runner.send(case)
         expected = runner.expect(case, prepared)
         if expected.error_status is not None:
@@ -253,6 +264,7 @@ def reject(runner: CaseRunner, profile: Profile) -> RejectCheck:
         mentions: tuple[str, ...] = (),
         edit: Callable[[dict[str, Any]], None] | None = None,
     ) -> Result:
+        __tracebackhide__ = True
         prepared: Prepared = runner.prepare(case)
         if edit is not None:
             edit(prepared.body)

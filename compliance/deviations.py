@@ -9,7 +9,24 @@ their chunk cache on) and on the Python prototype run by hand. Grouped by test m
 
 from __future__ import annotations
 
-from .profiles import Deviation
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A known way a real server departs from the spec: test ids matching ``pattern`` xfail.
+
+    ``pattern`` is a regular expression searched for in the pytest node id (ids contain
+    brackets, which glob patterns would treat as character sets).
+    """
+
+    pattern: str
+    reason: str
+
+    def matches(self, nodeid: str) -> bool:
+        return re.search(self.pattern, nodeid) is not None
+
 
 Table = dict[str, tuple[Deviation, ...]]
 

@@ -9,9 +9,10 @@ per profile; they become strict xfails, so a fixed deviation turns the run red u
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Mapping
+
+from .deviations import KNOWN_DEVIATIONS, KNOWN_INSTABILITIES, Deviation
 
 ALL_OPERATIONS = ("count", "max", "min", "select", "sum")
 ALL_DTYPES = ("int32", "int64", "uint32", "uint64", "float32", "float64")
@@ -20,21 +21,6 @@ ALL_MISSING_FORMS = ("missing_value", "missing_values", "valid_min", "valid_max"
 CountFormat = Literal["none", "int", "list"]
 ErrorFormat = Literal["reductionist", "fastapi"]
 EmptyReduction = Literal["sentinel", "error"]
-
-
-@dataclass(frozen=True)
-class Deviation:
-    """A known way a real server departs from the spec: test ids matching ``pattern`` xfail.
-
-    ``pattern`` is a regular expression searched for in the pytest node id (ids contain
-    brackets, which glob patterns would treat as character sets).
-    """
-
-    pattern: str
-    reason: str
-
-    def matches(self, nodeid: str) -> bool:
-        return re.search(self.pattern, nodeid) is not None
 
 
 @dataclass(frozen=True)
@@ -72,25 +58,25 @@ class Profile:
     unstable: str = ""
     deviations: tuple[Deviation, ...] = field(default_factory=tuple)
 
+    def __repr__(self) -> str:
+        """Short, for the arguments pytest prints with a failing test."""
+        return f"Profile({self.name!r})"
+
     def validation_statuses(self) -> tuple[int, ...]:
         """Statuses a request refused at validation may get: 400, and the model's own status."""
         return tuple(sorted({400, self.schema_error_status}))
 
-    def instability(self, failure_text: str) -> str | None:
+    def instability(self, differences: list[str], transport_error: str | None) -> str | None:
         """The known instability a failure shows, if it is nothing but a dropped connection.
 
-        Only a connection the server closed without answering counts (the failure names
-        exactly one difference, "no HTTP response", with a reset or an abort): a timeout or a
-        wrong answer is never excused.
+        Only a connection the server closed without answering counts (the one difference is
+        "no HTTP response", the transport error a reset or an abort): a timeout or a wrong
+        answer is never excused.
         """
-        if not self.unstable:
+        if not self.unstable or len(differences) != 1 or transport_error is None:
             return None
-        lines = (line.removeprefix("E").strip() for line in failure_text.splitlines())
-        differences = [line for line in lines if line.startswith("- ")]
-        dropped = any(word in failure_text for word in _DROPPED_CONNECTION)
-        if dropped and len(differences) == 1 and "no HTTP response" in differences[0]:
-            return self.unstable
-        return None
+        dropped = any(word in transport_error for word in _DROPPED_CONNECTION)
+        return self.unstable if dropped and differences[0].startswith("no HTTP response") else None
 
     def xfail_reason(self, nodeid: str) -> str | None:
         """The reason of the first known deviation matching this test id, if any."""
@@ -193,6 +179,15 @@ def _with_cache(profile: Profile) -> Profile:
 for _name in ("reductionist-0.13", "reductionist-0.11"):
     _cached = _with_cache(BUILTIN_PROFILES[_name])
     BUILTIN_PROFILES[_cached.name] = _cached
+# Each built-in profile comes with the known deviations and instability of its server.
+BUILTIN_PROFILES = {
+    name: dataclasses.replace(
+        profile,
+        deviations=KNOWN_DEVIATIONS.get(name, ()),
+        unstable=KNOWN_INSTABILITIES.get(name, ""),
+    )
+    for name, profile in BUILTIN_PROFILES.items()
+}
 
 DEFAULT_PROFILE = "reductionist-0.13"
 
@@ -221,13 +216,6 @@ def resolve_profile(
             )
         return dataclasses.replace(base, name=name, **overrides)
     if name in BUILTIN_PROFILES:
-        from .deviations import KNOWN_DEVIATIONS, KNOWN_INSTABILITIES
-
-        profile = BUILTIN_PROFILES[name]
-        return dataclasses.replace(
-            profile,
-            deviations=KNOWN_DEVIATIONS.get(name, ()),
-            unstable=KNOWN_INSTABILITIES.get(name, ""),
-        )
+        return BUILTIN_PROFILES[name]
     choices = sorted(BUILTIN_PROFILES) + sorted(user_profiles)
     raise ProfileError(f"unknown profile {name!r}; choose one of {', '.join(choices)}")

@@ -9,7 +9,6 @@ and the curl command that reproduces it (password masked).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -90,31 +89,22 @@ def feature_area(markers: Iterable[str], nodeid: str) -> str:
     return module.removeprefix("test_").removesuffix(".py")
 
 
-_REPRODUCE = re.compile(r"reproduce: (curl .*)")
+def failure_of(report: pytest.TestReport) -> tuple[str, str | None]:
+    """The reason and reproducer of a failed report, from the data the checks attached.
 
-
-def failure_reason(text: str) -> str:
-    """One line saying what went wrong.
-
-    The first difference listed under "server answer differs from the spec:" when the checks
-    produced the failure, else the exception line (pytest's own diff lines also start with "- ",
-    so they are not taken for differences).
+    A SpecDifference leaves its first difference and curl command in the report's user
+    properties (conftest's makereport hook); any other failure gives pytest's crash line.
     """
-    lines = [line.strip().removeprefix("E").strip() for line in text.splitlines()]
-    if "server answer differs from the spec:" in " ".join(lines):
-        start = next(i for i, line in enumerate(lines) if "differs from the spec:" in line)
-        for line in lines[start + 1 :]:
-            if line.startswith("- "):
-                return line[2:]
-    for line in text.splitlines():
-        if line.startswith("E ") and line[1:].strip():
-            return line[1:].strip()
-    return text.strip().splitlines()[-1] if text.strip() else "failed"
-
-
-def reproducer(text: str) -> str | None:
-    match = _REPRODUCE.search(text)
-    return match.group(1).strip() if match else None
+    properties = dict(report.user_properties)
+    if "difference" in properties:
+        reproduce = properties.get("reproduce")
+        return str(properties["difference"]), None if reproduce is None else str(reproduce)
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None)
+    if isinstance(message, str) and message.strip():
+        return message.strip().splitlines()[0], None
+    text = (report.longreprtext or "").strip()
+    return (text.splitlines()[-1] if text else "failed"), None
 
 
 def classify(report: pytest.TestReport) -> str | None:
@@ -146,14 +136,12 @@ class ComplianceReport:
         area = str(recorded) if recorded else feature_area((), report.nodeid)
         self.verdict.add(area, column)
         if column == "failed":
-            text = report.longreprtext or ""
             if hasattr(report, "wasxfail"):
-                text = (
-                    f"E - known deviation no longer seen (strict xfail passed): {report.wasxfail}"
-                )
-            self.verdict.failures.append(
-                Failure(report.nodeid, area, failure_reason(text), reproducer(text))
-            )
+                why = f"known deviation no longer seen (strict xfail passed): {report.wasxfail}"
+                reason, reproduce = why, None
+            else:
+                reason, reproduce = failure_of(report)
+            self.verdict.failures.append(Failure(report.nodeid, area, reason, reproduce))
         elif column == "deviations":
             reason = str(report.wasxfail).removeprefix("known deviation: ")
             self.verdict.deviation_reasons[reason] = (

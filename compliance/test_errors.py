@@ -24,7 +24,7 @@ import pytest
 
 from . import data
 from .case import Case, CaseRunner
-from .checks import WHOLE_BODY, Statuses, error_differences
+from .checks import WHOLE_BODY, Statuses, error_differences, fail_on
 from .client import ObjectRef, Result, build_body
 from .conftest import RejectCheck
 from .gating import require
@@ -115,14 +115,6 @@ def body_differences(result: Result, profile: Profile, message: str | None) -> l
     return diffs
 
 
-def fail_if(diffs: list[str], result: Result) -> None:
-    if diffs:
-        listed = "\n".join(f"  - {d}" for d in diffs)
-        raise AssertionError(
-            f"server answer differs from the spec:\n{listed}\n{result.exchange.describe()}"
-        )
-
-
 def check_error(
     result: Result,
     profile: Profile,
@@ -131,10 +123,11 @@ def check_error(
     message: str | None,
 ) -> None:
     """The generic error check (checks.error_differences) plus the body details above."""
+    __tracebackhide__ = True
     diffs = error_differences(result, status, profile, mentions)
     if result.status is not None and result.status != 200:
         diffs += body_differences(result, profile, message)
-    fail_if(diffs, result)
+    fail_on(diffs, result)
 
 
 class Refuse(Protocol):
@@ -163,6 +156,7 @@ def refuse(reject: RejectCheck, profile: Profile) -> Refuse:
         message: str | None = INVALID,
         edit: Callable[[dict[str, Any]], None] | None = None,
     ) -> Result:
+        __tracebackhide__ = True
         want = invalid_status(profile) if status is None else status
         edits = [f for f in (apply(changes) if changes else None, edit) if f is not None]
 
@@ -171,7 +165,7 @@ def refuse(reject: RejectCheck, profile: Profile) -> Refuse:
                 function(body)
 
         result = reject(case, want, mentions, edit=edit_all)
-        fail_if(body_differences(result, profile, message), result)
+        fail_on(body_differences(result, profile, message), result)
         return result
 
     return check

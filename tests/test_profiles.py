@@ -155,3 +155,31 @@ def test_unmatched_deviations_reports_patterns_matching_nothing() -> None:
     assert profile.unmatched_deviations(iter(IDS)) == [stale, also_stale]  # a generator works
     assert profile.unmatched_deviations([]) == [used, stale, also_stale]
     assert Profile("q", "none").unmatched_deviations(IDS) == []
+
+
+def test_deviations_module_imports_nothing_of_the_package() -> None:
+    """profiles uses deviations, never the reverse: no import cycle."""
+    import ast
+    from pathlib import Path
+
+    import compliance.deviations
+
+    tree = ast.parse(Path(compliance.deviations.__file__).read_text())
+    relative = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 0]
+    absolute = [
+        a.name
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+        for a in n.names
+        if (getattr(n, "module", None) or a.name).startswith("compliance")
+    ]
+    assert relative == [] and absolute == []
+
+
+def test_builtin_profiles_come_with_their_deviations() -> None:
+    from compliance.deviations import KNOWN_DEVIATIONS
+    from compliance.profiles import BUILTIN_PROFILES, resolve_profile
+
+    for name, profile in BUILTIN_PROFILES.items():
+        assert resolve_profile(name) is profile
+        assert profile.deviations == KNOWN_DEVIATIONS.get(name, ())

@@ -12,23 +12,19 @@ from compliance.report import (
     ComplianceReport,
     Verdict,
     classify,
-    failure_reason,
+    failure_of,
     feature_area,
     render_markdown,
     render_text,
-    reproducer,
     to_json,
 )
 
-LONGREPR = """\
-    def check(case: Case) -> Result:
->       assert_result(expected, result, profile)
-E       AssertionError: server answer differs from the spec:
-E         - values differ at 1 of 1 positions; first at (): got 10, expected 11
-E         - count [3] != [4]
-E       request: POST http://127.0.0.1:8080/v2/sum
-E         reproduce: curl -sS -i -X POST http://127.0.0.1:8080/v2/sum -u 'minioadmin:****' -d '{}'
-"""
+CURL = "curl -sS -i -X POST http://127.0.0.1:8080/v2/sum -u 'minioadmin:****' -d '{}'"
+#: What conftest's makereport hook attaches to the report of a SpecDifference.
+DIFFERENCE = [
+    ("difference", "values differ at 1 of 1 positions; first at (): got 10, expected 11"),
+    ("reproduce", CURL),
+]
 
 
 def fake_report(
@@ -38,7 +34,8 @@ def fake_report(
     feature: str | None = "axis",
     **extra: Any,
 ) -> Any:
-    properties = [("feature", feature)] if feature else []
+    properties: list[tuple[str, Any]] = [("feature", feature)] if feature else []
+    properties += extra.pop("data", [])
     fields = dict(
         nodeid=nodeid,
         when=when,
@@ -59,30 +56,16 @@ def test_feature_area_uses_markers_not_ids() -> None:
     assert feature_area(["parametrize"], "compliance/test_errors.py::test_x[axis]") == "errors"
 
 
-def test_failure_reason_is_the_first_listed_difference() -> None:
-    assert (
-        failure_reason(LONGREPR)
-        == "values differ at 1 of 1 positions; first at (): got 10, expected 11"
-    )
+def test_failure_reason_and_reproducer_come_from_the_attached_data() -> None:
+    reason, reproduce = failure_of(fake_report(outcome="failed", data=DIFFERENCE))
+    assert reason == "values differ at 1 of 1 positions; first at (): got 10, expected 11"
+    assert reproduce == CURL
 
 
-def test_failure_reason_ignores_pytest_diff_lines() -> None:
-    """A plain assert's diff also has "- " lines: the exception line is the reason there."""
-    text = "E   AssertionError: byte order field follows the request\nE     - little\nE     + big\n"
-    assert failure_reason(text) == "AssertionError: byte order field follows the request"
-
-
-def test_failure_reason_falls_back_to_the_error_line() -> None:
-    text = "    x = 1\nE   ValueError: boom\n"
-    assert failure_reason(text) == "ValueError: boom"
-    assert failure_reason("") == "failed"
-
-
-def test_reproducer_is_the_curl_line_with_the_password_masked() -> None:
-    command = reproducer(LONGREPR)
-    assert command is not None and command.startswith("curl -sS -i -X POST")
-    assert "minioadmin:****" in command
-    assert reproducer("E   AssertionError: no curl here") is None
+def test_other_failures_give_pytest_crash_line() -> None:
+    crash = SimpleNamespace(reprcrash=SimpleNamespace(message="ValueError: boom\nmore"))
+    assert failure_of(fake_report(outcome="failed", longrepr=crash)) == ("ValueError: boom", None)
+    assert failure_of(fake_report(outcome="failed")) == ("failed", None)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +97,7 @@ def collect(*reports: Any) -> Verdict:
 def test_verdict_counts_per_feature_and_lists_failures() -> None:
     verdict = collect(
         fake_report(feature="axis"),
-        fake_report(feature="axis", outcome="failed", longreprtext=LONGREPR),
+        fake_report(feature="axis", outcome="failed", data=DIFFERENCE),
         fake_report(feature="edge", outcome="skipped", wasxfail="known deviation: nan"),
         fake_report(
             feature="http", outcome="skipped", when="setup", longrepr=("f", 1, "Skipped: no http")
@@ -131,7 +114,7 @@ def test_verdict_counts_per_feature_and_lists_failures() -> None:
 def test_text_report_points_at_the_failing_feature() -> None:
     verdict = collect(
         fake_report(feature="operations"),
-        fake_report(feature="axis", outcome="failed", longreprtext=LONGREPR),
+        fake_report(feature="axis", outcome="failed", data=DIFFERENCE),
     )
     text = render_text(verdict)
     assert "DOES NOT COMPLY: 1 failures in axis" in text
@@ -153,7 +136,7 @@ def test_headline_names_known_deviations_when_otherwise_compliant() -> None:
 def test_markdown_and_json_carry_the_same_verdict() -> None:
     verdict = collect(
         fake_report(feature="selection"),
-        fake_report(feature="errors", outcome="failed", longreprtext=LONGREPR),
+        fake_report(feature="errors", outcome="failed", data=DIFFERENCE),
     )
     markdown = render_markdown(verdict)
     assert "| **errors** | 0 | 1 | 0 | 0 | **FAIL** |" in markdown
