@@ -70,6 +70,24 @@ step "stack status" scripts/local-stack.sh status
 
 step "black --check" black --check .
 step "flake8" flake8
+step "shellcheck" shellcheck scripts/*.sh .ci/run
+
+# actionlint for the GitHub workflow: from the Go module proxy, pinned, built once into the
+# stack's state folder (it checks the workflow's shell steps with the shellcheck above too).
+ACTIONLINT_VERSION=v1.7.12
+# shellcheck disable=SC2329 # invoked through step
+actionlint_check() {
+    local tools="${ACTIVESTORAGE_STACK_DIR:-$repo/.stack}/tools"
+    local bin="$tools/actionlint"
+    if [ ! -x "$bin" ] || [ "$("$bin" -version | head -n 1)" != "$ACTIONLINT_VERSION" ]; then
+        command -v go >/dev/null || { echo "go not found: install Go to build actionlint" >&2; return 1; }
+        mkdir -p "$tools"
+        GOBIN="$tools" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" ||
+            return 1
+    fi
+    "$bin" .github/workflows/*.yml
+}
+step "actionlint" actionlint_check
 mypy_targets=()
 for dir in compliance scripts tests; do
     if [ -n "$(find "$dir" -name '*.py' -print -quit 2>/dev/null)" ]; then
