@@ -20,7 +20,7 @@ from .case import Case, CaseRunner, Prepared
 from .checks import SpecDifference, Statuses, assert_error, assert_result
 from .client import Result, ServerClient
 from .profiles import Profile
-from .report import ComplianceReport, Verdict, feature_area
+from .report import FEATURE_AREAS, ComplianceReport, Verdict, feature_area
 from .settings import SETTINGS, ConfigError, Settings, load_settings
 from .storage import ObjectStore, StoreUnavailable
 
@@ -62,6 +62,8 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for area, description in FEATURE_AREAS.items():
+        config.addinivalue_line("markers", f"{area}: {description}")
     options = {s.name: config.getoption(s.dest) for s in SETTINGS}
     try:
         settings = load_settings(options, os.environ)

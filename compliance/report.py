@@ -15,24 +15,25 @@ from typing import Any, Iterable
 
 import pytest
 
-#: Feature areas in report order: the suite's feature markers (pytest.ini).
-FEATURE_AREAS = (
-    "operations",
-    "selection",
-    "axis",
-    "offset",
-    "compression",
-    "filters",
-    "missing",
-    "byteorder",
-    "auth",
-    "http",
-    "tls",
-    "options",
-    "errors",
-    "edge",
-    "cache",
-)
+#: Feature areas in report order, each a pytest marker (registered from here by conftest.py, so
+#: ``-m AREA`` and the report's rows come from one table) with its description.
+FEATURE_AREAS: dict[str, str] = {
+    "operations": "operations x dtypes x shapes x order",
+    "selection": "slicing, negative and clamped indices, strides",
+    "axis": "reductions over chosen axes",
+    "offset": "offset, size, leading and trailing bytes",
+    "compression": "gzip, zlib, blosc2 and filters",
+    "filters": "byte-shuffle filters",
+    "missing": "missing-data descriptors",
+    "byteorder": "big- and little-endian data",
+    "auth": "credentials, public and private buckets",
+    "http": "the HTTP object store backend (v2)",
+    "tls": "the server over HTTPS",
+    "options": "v2 response options (shape/count as bytes)",
+    "errors": "error responses and request validation",
+    "edge": "overflow, infinities, NaN, large arrays",
+    "cache": "what only a server with its chunk cache on can get wrong",
+}
 COLUMNS = ("passed", "failed", "skipped", "deviations")
 #: How a deviations entry that is a known instability (not a strict xfail) begins.
 INSTABILITY = "known instability: "
