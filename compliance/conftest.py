@@ -20,7 +20,7 @@ from .case import Case, CaseRunner, Prepared
 from .checks import SpecDifference, Statuses, assert_error, assert_result
 from .client import Result, ServerClient
 from .profiles import Profile
-from .report import FEATURE_AREAS, ComplianceReport, Verdict, feature_area
+from .report import FEATURE_AREAS, ComplianceReport, Verdict, feature_area, spec_section
 from .settings import SETTINGS, ConfigError, Settings, load_settings
 from .storage import ObjectStore, StoreUnavailable
 
@@ -147,6 +147,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # Recorded at collection (in the worker), read by the report plugin in the controller.
         markers = [mark.name for mark in item.iter_markers()]
         item.user_properties.append(("feature", feature_area(markers, item.nodeid)))
+        module = getattr(item, "module", None)
+        section = spec_section(getattr(module, "__doc__", None))
+        if section:
+            item.user_properties.append(("spec", section))
         reason = profile.xfail_reason(item.nodeid)
         if reason:
             item.add_marker(pytest.mark.xfail(reason=f"known deviation: {reason}", strict=True))

@@ -9,6 +9,8 @@ and the curl command that reproduces it (password masked).
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -35,6 +37,9 @@ FEATURE_AREAS: dict[str, str] = {
     "cache": "what only a server with its chunk cache on can get wrong",
 }
 COLUMNS = ("passed", "failed", "skipped", "deviations")
+#: The spec this suite holds servers to, relative to the repository root.
+SPEC_DOCUMENT = "docs/spec.md"
+_REPOSITORY = Path(__file__).resolve().parent.parent
 #: How a deviations entry that is a known instability (not a strict xfail) begins.
 INSTABILITY = "known instability: "
 
@@ -45,6 +50,7 @@ class Failure:
     area: str
     reason: str
     reproduce: str | None
+    spec: str | None = None  # the section of docs/spec.md the test checks, e.g. "selection"
 
 
 @dataclass
@@ -74,6 +80,16 @@ class Verdict:
 
     def totals(self) -> dict[str, int]:
         return {c: sum(row[c] for row in self.counts.values()) for c in COLUMNS}
+
+
+#: How a test module's docstring cites the section of the spec it checks.
+SPEC_CITATION = re.compile(r"docs/spec\.md#([a-z0-9-]+)")
+
+
+def spec_section(docstring: str | None) -> str | None:
+    """The first section of docs/spec.md a module docstring cites, if any."""
+    match = SPEC_CITATION.search(docstring or "")
+    return match.group(1) if match else None
 
 
 def feature_area(markers: Iterable[str], nodeid: str) -> str:
@@ -142,7 +158,11 @@ class ComplianceReport:
                 reason, reproduce = why, None
             else:
                 reason, reproduce = failure_of(report)
-            self.verdict.failures.append(Failure(report.nodeid, area, reason, reproduce))
+            spec = dict(report.user_properties).get("spec")
+            failure = Failure(
+                report.nodeid, area, reason, reproduce, None if spec is None else str(spec)
+            )
+            self.verdict.failures.append(failure)
         elif column == "deviations":
             reason = str(report.wasxfail).removeprefix("known deviation: ")
             self.verdict.deviation_reasons[reason] = (
@@ -157,7 +177,7 @@ class ComplianceReport:
         for line in render_text(self.verdict).splitlines():
             terminalreporter.write_line(line)
         if self.markdown:
-            _write(self.markdown, render_markdown(self.verdict))
+            _write(self.markdown, render_markdown(self.verdict, spec_link_from(self.markdown)))
             terminalreporter.write_line(f"compliance report (Markdown): {self.markdown}")
         if self.json_path:
             _write(self.json_path, json.dumps(to_json(self.verdict), indent=2) + "\n")
@@ -226,12 +246,20 @@ def render_text(verdict: Verdict) -> str:
         lines += ["", f"FAILED {failure.nodeid}", f"  {failure.reason}"]
         if failure.reproduce:
             lines.append(f"  {failure.reproduce}")
+        if failure.spec:
+            lines.append(f"  spec: {SPEC_DOCUMENT}#{failure.spec}")
     if len(verdict.failures) > 50:
         lines.append(f"... and {len(verdict.failures) - 50} more failures (see the report files)")
     return "\n".join(lines)
 
 
-def render_markdown(verdict: Verdict) -> str:
+def spec_link_from(report_path: str) -> str:
+    """docs/spec.md as a link from the folder the Markdown report is written to."""
+    folder = Path(report_path).resolve().parent
+    return os.path.relpath(_REPOSITORY / SPEC_DOCUMENT, folder)
+
+
+def render_markdown(verdict: Verdict, spec_link: str = SPEC_DOCUMENT) -> str:
     table = _table(verdict)
     out = [
         "# Active storage compliance report",
@@ -252,6 +280,9 @@ def render_markdown(verdict: Verdict) -> str:
         out += ["", "## Failures", ""]
         for failure in verdict.failures:
             out += [f"### `{failure.nodeid}`", "", f"{failure.reason}", ""]
+            if failure.spec:
+                target = f"{spec_link}#{failure.spec}"
+                out += [f"What it checks: [{SPEC_DOCUMENT}#{failure.spec}]({target})", ""]
             if failure.reproduce:
                 out += ["```sh", failure.reproduce, "```", ""]
     if verdict.deviation_reasons:

@@ -16,6 +16,8 @@ from compliance.report import (
     feature_area,
     render_markdown,
     render_text,
+    spec_link_from,
+    spec_section,
     to_json,
 )
 
@@ -184,3 +186,22 @@ def test_headline_counts_connections_dropped_by_a_known_race() -> None:
 
 def _headline_of(verdict: Verdict) -> str:
     return str(to_json(verdict)["headline"])
+
+
+def test_failing_test_links_the_section_it_checks(tmp_path: Any) -> None:
+    verdict = collect(
+        fake_report(outcome="failed", data=[*DIFFERENCE, ("spec", "selection")]),
+    )
+    (failure,) = verdict.failures
+    assert failure.spec == "selection"
+    assert "  spec: docs/spec.md#selection" in render_text(verdict)
+    link = spec_link_from(str(tmp_path / "reports" / "r.md"))
+    assert link.endswith("docs/spec.md") and not link.startswith("/")
+    markdown = render_markdown(verdict, link)
+    assert f"What it checks: [docs/spec.md#selection]({link}#selection)" in markdown
+
+
+def test_spec_section_is_the_first_citation_of_a_docstring() -> None:
+    assert spec_section("Selections (docs/spec.md#selection, docs/spec.md#axis).") == "selection"
+    assert spec_section("no citation") is None
+    assert spec_section(None) is None
