@@ -1,4 +1,7 @@
-"""Credentials and buckets: anonymous public reads, private data, wrong credentials."""
+"""Credentials and buckets: anonymous public reads, private data, wrong credentials.
+
+Holds the server to docs/spec.md#auth (statuses in docs/spec.md#errors-status).
+"""
 
 from __future__ import annotations
 

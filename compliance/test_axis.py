@@ -1,4 +1,7 @@
-"""Reductions over chosen axes: one, several ascending, all listed, none (`[]`), absent, null."""
+"""Reductions over chosen axes: one, several ascending, all listed, none (`[]`), absent, null.
+
+Holds the server to docs/spec.md#axis (and #result-layout, #empty-selection).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""What only a warm chunk cache can get wrong (spec 2.1 ``option_disable_chunk_cache``, 5.2, 6,
-7.1, 7.3).
+"""What only a warm chunk cache can get wrong (docs/spec.md#chunk-cache; also #request-v2 for
+``option_disable_chunk_cache``, #errors-status and #auth).
 
 Each test stores objects of its own (values seeded by the test's id, keys under the run's
 prefix, so no other test or run warms the cache for them), reads once to warm the server's

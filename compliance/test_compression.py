@@ -1,4 +1,7 @@
-"""Compressed and filtered objects: every supported compression x filter, with padding."""
+"""Compressed and filtered objects: every supported compression x filter, with padding.
+
+Holds the server to docs/spec.md#compression and docs/spec.md#filters.
+"""
 
 from __future__ import annotations
 

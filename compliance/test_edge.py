@@ -1,4 +1,7 @@
-"""Edge cases: wrap-around, infinities, NaN, realistic floats, and arrays of 8 MiB and more."""
+"""Edge cases: wrap-around, infinities, NaN, realistic floats, and arrays of 8 MiB and more.
+
+Holds the server to docs/spec.md#overflow, docs/spec.md#infinities and docs/spec.md#nan.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The v2 HTTP backend: the same data through `interface_type: http` as through S3."""
+"""The v2 HTTP backend: the same data through `interface_type: http` as through S3.
+
+Holds the server to docs/spec.md#http-backend.
+"""
 
 from __future__ import annotations
 

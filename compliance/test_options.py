@@ -1,4 +1,7 @@
-"""v2 response options: `option_shape_as_bytes` and `option_count_as_bytes` (0.13.0+)."""
+"""v2 response options: `option_shape_as_bytes` and `option_count_as_bytes` (0.13.0+).
+
+Holds the server to docs/spec.md#response-options.
+"""
 
 from __future__ import annotations
 

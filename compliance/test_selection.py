@@ -1,4 +1,7 @@
-"""Selections: NumPy slice semantics with negative indices, negative strides and clamping."""
+"""Selections: NumPy slice semantics with negative indices, negative strides and clamping.
+
+Holds the server to docs/spec.md#selection (and #empty-selection, #result-layout).
+"""
 
 from __future__ import annotations
 

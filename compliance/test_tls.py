@@ -1,4 +1,5 @@
-"""The server over HTTPS: requests verified with PROXY_CA_CERT; a wrong CA is refused.
+"""The server over HTTPS: requests verified with PROXY_CA_CERT; a wrong CA is refused
+(docs/spec.md#tls).
 
 Runs when PROXY_URL is https (e.g. the local stack's `--tls` Reductionist); skipped otherwise.
 """
