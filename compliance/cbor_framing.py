@@ -96,9 +96,9 @@ def cbor_framing(blob: bytes) -> list[str]:
     An application/cbor body is a single encoded data item (RFC 8949 section 9.3; several
     would be application/cbor-seq, RFC 8742), and cbor2.loads ignores whatever follows it.
     Spec 4.2 gives every value's major type, so a tag (major type 6; even the self-describe
-    tag 55799, which cbor2 strips silently) is none of them; map keys are text (spec 4.2) and
-    distinct (RFC 8949 section 5.6). Indefinite lengths are valid CBOR and the spec does not
-    rule them out, so they pass.
+    tag 55799, which cbor2 strips silently) is none of them; map keys are text
+    (docs/spec.md#response-v2) and distinct (RFC 8949 section 5.6). Indefinite lengths are valid
+    CBOR and the spec does not rule them out, so they pass.
     """
     notes: list[str] = []
     try:

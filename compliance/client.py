@@ -164,10 +164,11 @@ V1_HEADERS = (
 
 
 def _length_problems(api: Api, exchange: HttpExchange) -> list[str]:
-    """Content-Length: present in v1 (spec 4.1) and, where present, the body's length."""
+    """Content-Length: present in v1 (docs/spec.md#response-v1) and, where present, the body's
+    length."""
     length = exchange.headers.get("content-length")
     if length is None:
-        return ["no Content-Length header (spec 4.1)"] if api == "v1" else []
+        return ["no Content-Length header (docs/spec.md#response-v1)"] if api == "v1" else []
     if not re.fullmatch(r"[0-9]+", length):
         return [f"content-length {length!r} is not a decimal byte count"]
     if "content-encoding" in exchange.headers:
@@ -178,7 +179,8 @@ def _length_problems(api: Api, exchange: HttpExchange) -> list[str]:
 
 
 def _header_problems(api: Api, exchange: HttpExchange) -> list[str]:
-    """Repeated single-valued headers; v1 result headers on a v2 answer (spec 4.2)."""
+    """Repeated single-valued headers; v1 result headers on a v2 answer
+    (docs/spec.md#response-v2)."""
     problems = [
         f"header {name} sent {exchange.repeated_headers[name]} times"
         for name in (*SINGLE_HEADERS, *V1_HEADERS)
@@ -187,7 +189,9 @@ def _header_problems(api: Api, exchange: HttpExchange) -> list[str]:
     if api == "v2":
         stray = [name for name in V1_HEADERS if name in exchange.headers]
         if stray:
-            problems.append(f"v2 answer carries v1 headers {stray} (spec 4.2: none)")
+            problems.append(
+                f"v2 answer carries v1 headers {stray} (docs/spec.md#response-v2: none)"
+            )
     return problems
 
 
@@ -213,7 +217,7 @@ def parse_response(api: Api, exchange: HttpExchange) -> Result:
 
 
 def _parse_v1(result: Result) -> None:
-    """Raw body plus x-activestorage-* headers (spec 4.1)."""
+    """Raw body plus x-activestorage-* headers (docs/spec.md#response-v1)."""
     headers, problems = result.exchange.headers, result.parse_problems
     result.data = result.exchange.content
     result.dtype = headers.get("x-activestorage-dtype")
@@ -230,7 +234,7 @@ def _parse_v1(result: Result) -> None:
 
 
 def _parse_v2(result: Result) -> None:
-    """One CBOR map (spec 4.2): its framing first, then each value's type."""
+    """One CBOR map (docs/spec.md#response-v2): its framing first, then each value's type."""
     problems = result.parse_problems
     try:
         framing = cbor_framing(result.exchange.content)

@@ -1,4 +1,5 @@
-"""Expected results, computed with numpy exactly as the API spec defines them (section 3).
+"""Expected results, computed with numpy exactly as the API spec defines them
+(docs/spec.md#operations).
 
 The oracle sees the logical array (before byte order, filters and compression), the request's
 selection, axis, order and missing descriptor, and returns the expected bytes, dtype, shape and

@@ -1,9 +1,10 @@
 """Named capability sets of real active storage servers.
 
 A profile says what a server release supports, so tests skip with a reason that names the missing
-capability instead of failing. Facts come from the version table (section 8) and the prototype
-comparison (section 10) of the API spec. Known deviations of a real server from the spec are listed
-per profile; they become strict xfails, so a fixed deviation turns the run red until removed.
+capability instead of failing. Facts come from the version history (docs/spec.md#versions) and the
+prototype notes on the prototype (docs/spec.md#prototype). Known deviations of a real server from
+the spec are listed per profile; they become strict xfails, so a fixed deviation turns the run red
+until removed.
 """
 
 from __future__ import annotations

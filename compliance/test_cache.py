@@ -7,8 +7,8 @@ cache, then reads the same bytes differently: another byte range, dtype, byte or
 compression, other credentials, or after the object was rewritten. Every answer is compared
 exactly with the oracle. Against a server without a cache these are ordinary consistency tests.
 
-Reductionist writes a cache entry from a queue after it has answered (7.3), so a read right
-after another may or may not find its entry, or find it half written. After every read,
+Reductionist writes a cache entry from a queue after it has answered (docs/spec.md#chunk-cache), so
+a read right after another may or may not find its entry, or find it half written. After every read,
 ``Warm.settle`` waits until the cache's single writer has stored a probe queued after it (the
 queue is first in, first out): each later read then hits or misses deterministically, whatever
 the load or the xdist order.
@@ -135,10 +135,10 @@ def assert_refused(result: Result, statuses: tuple[int, ...], profile: Profile) 
 def refusals(profile: Profile, backend: Backend) -> tuple[int, ...]:
     """How a read of data the credentials do not reach may be refused.
 
-    401 from S3 and 400 for the HTTP backend (spec 5.2). A server with its cache on may also
-    answer 404: a cache hit whose re-authorisation HEAD is refused gives 404 on purpose, so as
-    not to reveal that the object exists (5.2, with bypass-auth off as in 0.11.0, 7.1). Data
-    are never an allowed answer.
+    401 from S3 and 400 for the HTTP backend (docs/spec.md#errors-status). A server with its
+    cache on may also answer 404: a cache hit whose re-authorisation HEAD is refused gives 404
+    on purpose, so as not to reveal that the object exists (#errors-status, with bypass-auth
+    off as in 0.11.0, #chunk-cache). Data are never an allowed answer.
     """
     first = 400 if backend.startswith("http") else 401
     return (first, 404) if profile.chunk_cache else (first,)
@@ -165,7 +165,8 @@ def test_byte_ranges_of_one_object(
 ) -> None:
     """Each range of an object answers its own bytes after another range was cached.
 
-    The cache key holds the offset and size (7.1 ``%offset-%size``); 0.11.0's did not (7.3).
+    The cache key holds the offset and size (``%offset-%size``); 0.11.0's did not
+    (docs/spec.md#chunk-cache).
     """
     if backend == "http":
         require(profile, "http_backend")
@@ -224,8 +225,8 @@ def _viewed(case: Case, dtype: str, byte_order: str | None = None) -> Case:
 def test_same_bytes_as_other_dtypes(op: str, warm: Warm) -> None:
     """float32 data read again as int32, uint32 and int64: the bytes are reinterpreted.
 
-    The cache holds raw bytes (7.3) and its default key has no dtype (7.1), so a hit must
-    be decoded with the new request's dtype.
+    The cache holds raw bytes and its default key has no dtype (docs/spec.md#chunk-cache), so a hit
+    must be decoded with the new request's dtype.
     """
     shape = (6, 5)
     stored = Case(op, "float32", shape, values=warm.values("float32", shape))
@@ -268,9 +269,9 @@ def test_same_bytes_with_and_without_compression(
 ) -> None:
     """A compressed object read as compressed, then as plain int32 words, then compressed.
 
-    Both requests name the same byte range (the whole object), so with the default key (7.1)
-    the second hits the first's entry: the cache holds the raw, still compressed bytes (7.3),
-    and the plain read must see them, not the decompressed array.
+    Both requests name the same byte range (the whole object), so with the default key
+    the second hits the first's entry: the cache holds the raw, still compressed bytes
+    (docs/spec.md#chunk-cache), and the plain read must see them, not the decompressed array.
     """
     require(profile, "compression", compression)
     stored = _compressed_to_whole_words(warm, compression).replace(op=op)
@@ -286,7 +287,7 @@ def test_interface_type_checked_on_a_cache_hit(
     interface_type: str, warm: Warm, profile: Profile
 ) -> None:
     """A cached URL named with an unsupported ``interface_type`` is still refused: 400
-    'unsupported interface type X' (spec 2.1, 5.2), cache or no cache."""
+    'unsupported interface type X' (docs/spec.md#request-v2, #errors-status), cache or no cache."""
     require(profile, "api", "v2")
     shape = (3, 5)
     case = Case("sum", "int32", shape, values=warm.values("int32", shape))
@@ -304,9 +305,9 @@ def test_interface_type_checked_on_a_cache_hit(
 def test_credentials_after_a_cached_read(backend: Backend, warm: Warm, profile: Profile) -> None:
     """After an authorised read is cached, other credentials get what S3 would give them.
 
-    Private data: refused without credentials and with wrong ones (spec 5.2, 6; see
-    ``refusals`` for a cached server's 404). Public data: served anonymously, wrong
-    credentials still refused. The cache key has the credentials (7.1 ``%auth``), or every
+    Private data: refused without credentials and with wrong ones (docs/spec.md#errors-status,
+    #auth; see ``refusals`` for a cached server's 404). Public data: served anonymously, wrong
+    credentials still refused. The cache key has the credentials (``%auth``), or every
     hit is re-authorised upstream (bypass-auth off).
     """
     if backend.startswith("http"):
@@ -346,8 +347,8 @@ def test_rewritten_object(op: str, warm: Warm, profile: Profile) -> None:
     """An object rewritten after a cached read (same key, new bytes).
 
     Without a cache the new bytes are read. With one, a plain read may still answer the old
-    bytes: entries live until their TTL and the key has no object version (7.1, 7.3). A read
-    with ``option_disable_chunk_cache`` neither reads nor writes the cache (2.1, 0.13.0+), so
+    bytes: entries live until their TTL and the key has no object version (#chunk-cache). A read
+    with ``option_disable_chunk_cache`` neither reads nor writes the cache (#request-v2, 0.13.0+), so
     it answers the new bytes exactly.
     """
     old, new = _versions(warm, op)
@@ -369,7 +370,7 @@ def test_rewritten_object(op: str, warm: Warm, profile: Profile) -> None:
 
 @pytest.mark.parametrize("op", ["sum", "select"])
 def test_opted_out_read_caches_nothing(op: str, warm: Warm, profile: Profile) -> None:
-    """A read with ``option_disable_chunk_cache`` leaves no entry (2.1): after the object is
+    """A read with ``option_disable_chunk_cache`` leaves no entry (docs/spec.md#request-v2): after the object is
     rewritten, a plain read answers the new bytes."""
     require(profile, "bytes_options")
     old, new = _versions(warm, op)

@@ -63,7 +63,7 @@ def test_selection_dtypes(op: str, dtype: str, verify: Verify, profile: Profile)
 
 @pytest.mark.parametrize("op", ALL_OPERATIONS)
 def test_selection_as_objects(op: str, verify: Verify, profile: Profile) -> None:
-    """Each slice may be {"start", "end", "stride"} instead of a triple (spec 2.1)."""
+    """Each slice may be {"start", "end", "stride"} instead of a triple (docs/spec.md#selection)."""
     require(profile, "selection_objects")
     selection = ((1, 8, 3), (-1, 0, -2))
     objects = [{"start": a, "end": b, "stride": c} for a, b, c in selection]

@@ -26,7 +26,7 @@ from .answers import (
     v2_raw,
 )
 
-# --- framing: one CBOR item, the spec's keys and types, exact headers (spec 4) -------------------
+# --- framing: one CBOR item, the spec's keys and types, exact headers (docs/spec.md#responses) ----
 
 
 @pytest.mark.parametrize("tail", [b"\n", b"\x00", cbor2.dumps(GOOD_PAYLOAD)])
@@ -138,7 +138,8 @@ def test_v1_headers_of_the_wrong_json_type(changes: dict[str, str], word: str) -
 
 
 def test_v1_content_length_is_required() -> None:
-    """Spec 4.1 promises it; v2 (spec 4.2) does not, so a chunked v2 answer is fine."""
+    """docs/spec.md#response-v1 promises it; v2 (#response-v2) does not, so a chunked v2 answer is
+    fine."""
     answer = v1_answer(content_length=None)
     only_difference(result_differences(EXPECTED, answer, V1), "no Content-Length")
     assert result_differences(EXPECTED, v2_answer(), V2) == []

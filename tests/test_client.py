@@ -1,4 +1,5 @@
-"""Request building and response parsing for every known response variant (spec sections 4 and 5).
+"""Request building and response parsing for every known response variant (docs/spec.md#responses,
+#errors-body).
 
 Responses are made by hand: v1 bodies plus ``x-activestorage-*`` headers as 0.2-0.11 and the
 prototype send them, v2 CBOR maps as 0.12, 0.13.0 and 0.13.1 send them.

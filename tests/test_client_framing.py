@@ -169,7 +169,7 @@ def test_v2_answer_carrying_v1_headers() -> None:
     headers = {"content-type": "application/cbor", "x-activestorage-shape": "[3]"}
     result = parse_response("v2", exchange(headers=headers, content=cbor2.dumps(BASE_V2)))
     assert result.parse_problems == [
-        "v2 answer carries v1 headers ['x-activestorage-shape'] (spec 4.2: none)"
+        "v2 answer carries v1 headers ['x-activestorage-shape'] (docs/spec.md#response-v2: none)"
     ]
 
 

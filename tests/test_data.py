@@ -167,7 +167,8 @@ def test_all_missing_makes_every_element_a_hole(dtype: str, form: str) -> None:
 @pytest.mark.parametrize("form", MISSING_FORMS)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_descriptor_values_are_json_numbers_of_the_dtype_kind(dtype: str, form: str) -> None:
-    """Integer dtypes need integer literals (42.0 is a 400, spec 2.3); floats may be either."""
+    """Integer dtypes need integer literals (42.0 is a 400, docs/spec.md#missing); floats may be
+    either."""
     _, descriptor = add_missing(make_array(dtype, (30,), 2, "positive"), form, 3)
     assert list(descriptor) == [form]
     value = descriptor[form]

@@ -1,4 +1,5 @@
-"""Importing the package does no network work (DESIGN: "No work at import time").
+"""Importing the package does no network work (docs/architecture.md#compliance: no work at import
+time).
 
 The import runs in a fresh interpreter whose socket module refuses every operation that reaches
 the network (connect, send, name lookup, binding a non-loopback address). urllib3 probes IPv6

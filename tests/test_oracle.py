@@ -1,4 +1,5 @@
-"""The oracle against hand-worked cases from the API spec (sections 2.3, 3.2 and 3.3).
+"""The oracle against hand-worked cases from the API spec (docs/spec.md#missing, #selection,
+#operations).
 
 Expected values here are written out by hand from the spec's rules, not recomputed with numpy the
 way the oracle does it, so a wrong rule in the oracle shows up as a failing case.
@@ -38,7 +39,7 @@ def values_of(expected: Expected) -> list[Any]:
     return [v.item() for v in flat]
 
 
-# --- selection (spec 3.2) ----------------------------------------------------------------------
+# --- selection (docs/spec.md#selection) -----------------------------------------------------------
 
 SELECTIONS_1D = [
     # [start, end, stride] on shape [100], and the indices the spec's rules select
@@ -86,7 +87,7 @@ def test_select_2d_selection_from_upstream_suite() -> None:
     assert total.count == (20,)
 
 
-# --- axis (spec 2.1 and 3.3) ------------------------------------------------------------------
+# --- axis (docs/spec.md#axis) ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -174,7 +175,7 @@ def test_other_operations_keep_the_request_dtype(op: str, values: list[float]) -
     assert values_of(expected) == values
 
 
-# --- missing data (spec 2.3) -------------------------------------------------------------------
+# --- missing data (docs/spec.md#missing) ----------------------------------------------------------
 
 ONE_TO_FIVE = np.array([1, 2, 3, 4, 5], dtype=np.int32)
 
@@ -212,7 +213,7 @@ def test_float32_missing_value_is_compared_after_rounding_to_float32() -> None:
     assert values_of(expected) == [2]
 
 
-# --- empty selections and all-missing data (spec 3.3) ------------------------------------------
+# --- empty selections and all-missing data (docs/spec.md#empty-selection) -------------------------
 
 
 @pytest.mark.parametrize(
@@ -284,7 +285,7 @@ def test_erroring_profile_errors_when_one_axis_cell_is_empty() -> None:
     assert expected.error_status == 400
 
 
-# --- integer sums wrap in the element type (spec 3.3) ------------------------------------------
+# --- integer sums wrap in the element type (docs/spec.md#overflow) --------------------------------
 
 
 @pytest.mark.parametrize(
@@ -341,7 +342,7 @@ def test_f_order_axis_reduction_counts_follow_the_layout() -> None:
     assert run("max", array, axis=2, order="C", missing=missing).count == (0, 1, 2, 2, 2, 2)
 
 
-# --- the prototype's mean (spec 10) ---------------------------------------------------------------
+# --- the prototype's mean (docs/spec.md#prototype) ------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
-"""Built-in profiles against the spec's version table (section 8) and prototype notes (section 10);
-profile lookup, user profiles and known-deviation patterns."""
+"""Built-in profiles against the spec's version history (docs/spec.md#versions) and prototype notes
+(#prototype); profile lookup, user profiles and known-deviation patterns."""
 
 from __future__ import annotations
 

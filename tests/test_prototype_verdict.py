@@ -22,9 +22,9 @@ import pytest
 
 from compliance.checks import WHOLE_BODY, Statuses, error_differences, result_differences
 from compliance.client import HttpExchange, Result, parse_response
+from compliance.errors.common import LOCATION_FIELDS, invalid_status, unknown_operation_status
 from compliance.oracle import expected_result
 from compliance.profiles import resolve_profile
-from compliance.test_errors import LOCATION_FIELDS, invalid_status, unknown_operation_status
 
 PROTOTYPE = resolve_profile("prototype")
 ANSWERS = Path(__file__).parent / "data" / "prototype-answers.jsonl"
@@ -44,138 +44,159 @@ ERRORS: dict[str, tuple[str, Statuses, tuple[str, ...]]] = {
     "no-auth-401": ("test_auth.py::test_private_object_without_credentials[sum]", 401, ()),
     "wrong-credentials-403": ("test_auth.py::test_private_object_wrong_credentials[sum]", 401, ()),
     "wrong-user-403": ("test_auth.py::test_public_bucket_wrong_credentials", 401, ()),
-    "unknown-dtype-422": ("test_errors.py::test_unknown_dtype[int16]", INVALID, ("dtype",)),
+    "unknown-dtype-422": ("errors/test_fields.py::test_unknown_dtype[int16]", INVALID, ("dtype",)),
     "missing-field-422": (
-        "test_errors.py::test_required_field_missing[object]",
+        "errors/test_fields.py::test_required_field_missing[object]",
         INVALID,
         ("object",),
     ),
     "unknown-operation-422": (
-        "test_errors.py::test_unknown_operation[foo]",
+        "errors/test_objects.py::test_unknown_operation[foo]",
         unknown_operation_status(PROTOTYPE),
         ("foo", "operation"),
     ),
     "body-json-array-422": (
-        "test_errors.py::test_body_not_a_request_object[array-of-request]",
+        "errors/test_body.py::test_body_not_a_request_object[array-of-request]",
         INVALID,
         (WHOLE_BODY,),
     ),
     "body-empty-array-422": (
-        "test_errors.py::test_body_not_a_request_object[array]",
+        "errors/test_body.py::test_body_not_a_request_object[array]",
         INVALID,
         (WHOLE_BODY,),
     ),
     "body-json-string-422": (
-        "test_errors.py::test_body_not_a_request_object[string]",
+        "errors/test_body.py::test_body_not_a_request_object[string]",
         INVALID,
         (WHOLE_BODY,),
     ),
     "body-json-null-422": (
-        "test_errors.py::test_body_not_a_request_object[null]",
+        "errors/test_body.py::test_body_not_a_request_object[null]",
         INVALID,
         (WHOLE_BODY,),
     ),
     "body-empty-object-422": (
-        "test_errors.py::test_body_not_a_request_object[empty-object]",
+        "errors/test_body.py::test_body_not_a_request_object[empty-object]",
         INVALID,
         (WHOLE_BODY, "dtype", *LOCATION_FIELDS["v1"]),
     ),
-    "body-empty": ("test_errors.py::test_malformed_json[empty]", INVALID, (WHOLE_BODY,)),
+    "body-empty": ("errors/test_body.py::test_malformed_json[empty]", INVALID, (WHOLE_BODY,)),
     "body-malformed-json": (
-        "test_errors.py::test_malformed_json[truncated]",
+        "errors/test_body.py::test_malformed_json[truncated]",
         INVALID,
         (WHOLE_BODY,),
     ),
     "body-nan-literal": (
-        "test_errors.py::test_malformed_json[nan-literal]",
+        "errors/test_body.py::test_malformed_json[nan-literal]",
         INVALID,
         (WHOLE_BODY,),
     ),
-    "body-not-utf8": ("test_errors.py::test_body_not_utf8", INVALID, (WHOLE_BODY,)),
-    "order-A-400": ("test_errors.py::test_unknown_order[A]", INVALID, ("order",)),
-    "order-number-400": ("test_errors.py::test_wrong_json_type[order-number]", INVALID, ("order",)),
+    "body-not-utf8": ("errors/test_body.py::test_body_not_utf8", INVALID, (WHOLE_BODY,)),
+    "order-A-400": ("errors/test_fields.py::test_unknown_order[A]", INVALID, ("order",)),
+    "order-number-400": (
+        "errors/test_fields.py::test_wrong_json_type[order-number]",
+        INVALID,
+        ("order",),
+    ),
     "offset-float-unaligned-400": (
-        "test_errors.py::test_wrong_json_type[offset-float]",
+        "errors/test_fields.py::test_wrong_json_type[offset-float]",
         INVALID,
         ("offset",),
     ),
     "selection-without-shape-400": (
-        "test_errors.py::test_selection_invalid[without-shape]",
+        "errors/test_geometry.py::test_selection_invalid[without-shape]",
         INVALID,
         ("selection",),
     ),
     "selection-length-mismatch-400": (
-        "test_errors.py::test_selection_invalid[shorter-than-shape]",
+        "errors/test_geometry.py::test_selection_invalid[shorter-than-shape]",
         INVALID,
         ("selection",),
     ),
     "shape-mismatch-400": (
-        "test_errors.py::test_object_does_not_match_shape[shape-one-less]",
+        "errors/test_objects.py::test_object_does_not_match_shape[shape-one-less]",
         400,
         ("size",),
     ),
     "size-short-of-shape-400": (
-        "test_errors.py::test_size_invalid[one-element-short]",
+        "errors/test_geometry.py::test_size_invalid[one-element-short]",
         INVALID,
         ("size",),
     ),
-    "no-such-key-404": ("test_errors.py::test_nonexistent_object", 400, ("NoSuchKey",)),
-    "no-such-bucket-404": ("test_errors.py::test_nonexistent_bucket", 400, ("NoSuchBucket",)),
+    "no-such-key-404": ("errors/test_objects.py::test_nonexistent_object", 400, ("NoSuchKey",)),
+    "no-such-bucket-404": (
+        "errors/test_objects.py::test_nonexistent_bucket",
+        400,
+        ("NoSuchBucket",),
+    ),
     "bucket-number-404": (
-        "test_errors.py::test_wrong_json_type[bucket-number]",
+        "errors/test_fields.py::test_wrong_json_type[bucket-number]",
         INVALID,
         ("bucket",),
     ),
     "stride-zero-500": (
-        "test_errors.py::test_selection_invalid[stride-zero]",
+        "errors/test_geometry.py::test_selection_invalid[stride-zero]",
         INVALID,
         ("stride",),
     ),
     "size-not-multiple-500": (
-        "test_errors.py::test_size_invalid[one-byte-short]",
+        "errors/test_geometry.py::test_size_invalid[one-byte-short]",
         INVALID,
         ("size",),
     ),
     "object-not-multiple-500": (
-        "test_errors.py::test_object_does_not_match_shape[trailing-not-multiple]",
+        "errors/test_objects.py::test_object_does_not_match_shape[trailing-not-multiple]",
         400,
         ("size",),
     ),
     "source-relative-500": (
-        "test_errors.py::test_wrong_json_type[source-relative]",
+        "errors/test_fields.py::test_wrong_json_type[source-relative]",
         INVALID,
         ("source",),
     ),
     "offset-string-200": (
-        "test_errors.py::test_wrong_json_type[offset-string]",
+        "errors/test_fields.py::test_wrong_json_type[offset-string]",
         INVALID,
         ("offset",),
     ),
-    "size-string-200": ("test_errors.py::test_wrong_json_type[size-string]", INVALID, ("size",)),
-    "size-float-200": ("test_errors.py::test_wrong_json_type[size-float]", INVALID, ("size",)),
-    "shape-float-200": ("test_errors.py::test_wrong_json_type[shape-float]", INVALID, ("shape",)),
+    "size-string-200": (
+        "errors/test_fields.py::test_wrong_json_type[size-string]",
+        INVALID,
+        ("size",),
+    ),
+    "size-float-200": (
+        "errors/test_fields.py::test_wrong_json_type[size-float]",
+        INVALID,
+        ("size",),
+    ),
+    "shape-float-200": (
+        "errors/test_fields.py::test_wrong_json_type[shape-float]",
+        INVALID,
+        ("shape",),
+    ),
     "size-one-element-long-200": (
-        "test_errors.py::test_size_invalid[one-element-long]",
+        "errors/test_geometry.py::test_size_invalid[one-element-long]",
         INVALID,
         ("size",),
     ),
     "selection-empty-list-200": (
-        "test_errors.py::test_selection_invalid[empty-list]",
+        "errors/test_geometry.py::test_selection_invalid[empty-list]",
         INVALID,
         ("selection",),
     ),
     "selection-entry-float-200": (
-        "test_errors.py::test_selection_invalid[entry-float]",
+        "errors/test_geometry.py::test_selection_invalid[entry-float]",
         INVALID,
         ("selection",),
     ),
     "selection-entry-strings-200": (
-        "test_errors.py::test_selection_invalid[entry-strings]",
+        "errors/test_geometry.py::test_selection_invalid[entry-strings]",
         INVALID,
         ("selection",),
     ),
 }
-# min/max of nothing: the oracle's error status for the prototype's generation (spec 3.3)
+# min/max of nothing: the oracle's error status for the prototype's generation
+# (docs/spec.md#empty-selection)
 EMPTY_REDUCTIONS = {
     "min-empty-selection-500": "test_missing.py::test_empty_selection[min]",
     "max-empty-selection-gt-500": "test_selection.py::test_selection[max-empty-start-gt-end-C]",
