@@ -347,9 +347,9 @@ def test_rewritten_object(op: str, warm: Warm, profile: Profile) -> None:
     """An object rewritten after a cached read (same key, new bytes).
 
     Without a cache the new bytes are read. With one, a plain read may still answer the old
-    bytes: entries live until their TTL and the key has no object version (#chunk-cache). A read
-    with ``option_disable_chunk_cache`` neither reads nor writes the cache (#request-v2, 0.13.0+), so
-    it answers the new bytes exactly.
+    bytes: entries live until their TTL and the key has no object version (#chunk-cache). A
+    read with ``option_disable_chunk_cache`` neither reads nor writes the cache (#request-v2,
+    0.13.0+), so it answers the new bytes exactly.
     """
     old, new = _versions(warm, op)
     prepared_old, prepared_new = warm.runner.prepare(old), warm.runner.prepare(new)
@@ -370,8 +370,8 @@ def test_rewritten_object(op: str, warm: Warm, profile: Profile) -> None:
 
 @pytest.mark.parametrize("op", ["sum", "select"])
 def test_opted_out_read_caches_nothing(op: str, warm: Warm, profile: Profile) -> None:
-    """A read with ``option_disable_chunk_cache`` leaves no entry (docs/spec.md#request-v2): after the object is
-    rewritten, a plain read answers the new bytes."""
+    """A read with ``option_disable_chunk_cache`` leaves no entry (docs/spec.md#request-v2):
+    after the object is rewritten, a plain read answers the new bytes."""
     require(profile, "bytes_options")
     old, new = _versions(warm, op)
     ref = warm.store_named("object", warm.runner.prepare(old))

@@ -1,8 +1,8 @@
 """Meta-tests of the error checks for FastAPI's convention (the prototype) and status sets.
 
 FastAPI answers model validation with 422 and a list of ``{loc, msg, type}``, and its own
-checks with 400 and a string ``detail`` (docs/spec.md#prototype). Each wrong answer below breaks that
-convention in one way and must give exactly one difference; each right one must give none.
+checks with 400 and a string ``detail`` (docs/spec.md#prototype). Each wrong answer below
+breaks that convention in one way and must give exactly one difference; each right one none.
 """
 
 from __future__ import annotations
