@@ -248,6 +248,35 @@ def _locates_whole_body(loc: list[object]) -> bool:
     return loc[0] == "body" and (len(loc) == 1 or (len(loc) == 2 and isinstance(loc[1], int)))
 
 
+def body_differences(result: Result, profile: Profile, message: str | None) -> list[str]:
+    """Details of a Reductionist error body that error_differences leaves open (spec 5.1, 5.2).
+
+    The top-level message starts with the spec's text for the situation (``message``; None
+    skips that check); ``caused_by``, when present, is a non-empty list with consecutive
+    duplicates removed (the key is omitted, not null or empty, when there is no cause); the
+    error object has no other keys. Other error formats have none of these rules.
+    """
+    if profile.error_format != "reductionist" or not isinstance(result.error_body, dict):
+        return []
+    error = result.error_body.get("error")
+    if not isinstance(error, dict):
+        return []  # error_differences has reported the shape
+    diffs: list[str] = []
+    extra = sorted(set(error) - {"message", "caused_by"})
+    if extra:
+        diffs.append(f"error object has unexpected keys {extra}")
+    text = error.get("message")
+    if message is not None and isinstance(text, str) and not text.startswith(message):
+        diffs.append(f"error message {text!r} does not start with {message!r}")
+    if "caused_by" in error:
+        causes = error["caused_by"]
+        if not isinstance(causes, list) or not causes:
+            diffs.append(f"caused_by present but not a non-empty list: {causes!r}")
+        elif any(a == b for a, b in zip(causes, causes[1:])):
+            diffs.append(f"caused_by repeats a cause consecutively: {causes!r}")
+    return diffs
+
+
 class SpecDifference(AssertionError):
     """A server answer that differs from the spec: the differences and the exchange, as data.
 
@@ -276,7 +305,17 @@ def assert_result(expected: Expected, result: Result, profile: Profile) -> None:
 
 
 def assert_error(
-    result: Result, status: Statuses, profile: Profile, mentions: Iterable[str] = ()
+    result: Result,
+    status: Statuses,
+    profile: Profile,
+    mentions: Iterable[str] = (),
+    *,
+    message: str | None = None,
 ) -> None:
+    """Fail on every error_differences; with ``message`` (the spec's top-level text, spec
+    5.2), on the error body's details too (body_differences)."""
     __tracebackhide__ = True
-    fail_on(error_differences(result, status, profile, mentions), result)
+    diffs = error_differences(result, status, profile, mentions)
+    if message is not None:
+        diffs += body_differences(result, profile, message)
+    fail_on(diffs, result)

@@ -30,10 +30,10 @@ class Deviation:
 
 Table = dict[str, tuple[Deviation, ...]]
 
-# compliance/test_errors.py
+# compliance/errors/
 _TRAILING_JSON_IGNORED = (
     Deviation(
-        r"test_errors\.py::test_malformed_json\[(extra-closing-brace|two-objects)\]",
+        r"errors/test_body\.py::test_malformed_json\[(extra-closing-brace|two-objects)\]",
         "text after the request's JSON object (a stray '}' or a second object) is ignored and "
         "the request answered 200: the axum 0.6.20 Json extractor deserialises with "
         "serde_path_to_error and never calls Deserializer::end, so trailing characters pass "
@@ -42,7 +42,7 @@ _TRAILING_JSON_IGNORED = (
 )
 _BLOSC2_DECODER_PANICS = (
     Deviation(
-        r"test_errors\.py::test_corrupt_compressed_data\[blosc2-"
+        r"errors/test_objects\.py::test_corrupt_compressed_data\[blosc2-"
         r"(uncompressed|truncated-half|truncated-tail)\]",
         "bytes that are not a whole blosc2 frame (raw data, a truncated frame) make the blusc "
         "0.0.2 decoder panic (internal/mod.rs:532 'range end index N out of range for slice "
@@ -120,7 +120,7 @@ _CACHE_KEY_WITHOUT_BYTE_RANGE = (
         "offset and size (app.rs download_and_cache_s3_object; spec 7.3, fixed in 0.12.0)",
     ),
     Deviation(
-        r"test_fault_gaps\.py::test_several_arrays_in_one_object\[(sum|select)-s3-",
+        r"test_offset_size\.py::test_several_arrays_in_one_object\[(sum|select)-s3-",
         "the arrays after the first are answered with the first range's bytes: the 0.11.0 "
         "cache key has no offset or size (spec 7.3). The test reads its ranges back to back "
         "without waiting for the cache writer, so a pass needs every read to miss: not seen",
@@ -158,62 +158,62 @@ _PROTOTYPE = (
         "passed through: the prototype maps no S3 error to 401 (spec 5.2 and 6: 401)",
     ),
     Deviation(
-        r"test_errors\.py::test_nonexistent_(object|bucket)$",
+        r"errors/test_objects\.py::test_nonexistent_(object|bucket)$",
         "a missing object or bucket gets S3's own 404 (NoSuchKey / NoSuchBucket, body "
         "{aws_error_code, ...}) passed through (spec 5.2: 400 'error retrieving object')",
     ),
     Deviation(
-        r"test_errors\.py::test_size_invalid\[(one-element-long|double)\]",
+        r"errors/test_geometry\.py::test_size_invalid\[(one-element-long|double)\]",
         "a size larger than shape x itemsize is not checked: the prototype sends it as a Range, "
         "S3 answers the bytes up to the object's end, and they fit the shape (spec 2.4: 400)",
     ),
     Deviation(
-        r"test_errors\.py::test_size_invalid\[(one-byte-short|not-multiple-without-shape|"
+        r"errors/test_geometry\.py::test_size_invalid\[(one-byte-short|not-multiple-without-shape|"
         r"less-than-itemsize-without-shape|odd-int64-without-shape)\]"
-        r"|test_errors\.py::test_object_does_not_match_shape\[trailing-not-multiple\]",
+        r"|errors/test_objects\.py::test_object_does_not_match_shape\[trailing-not-multiple\]",
         "bytes that are not a whole number of items make numpy.frombuffer raise ValueError, "
         "which nothing catches: 500 'Internal Server Error' as plain text (spec 2.4: 400)",
     ),
     Deviation(
-        r"test_errors\.py::test_selection_invalid\[(stride-zero|stride-zero-second-dim|"
+        r"errors/test_geometry\.py::test_selection_invalid\[(stride-zero|stride-zero-second-dim|"
         r"stride-zero-empty-range)\]",
         "a stride of 0 is not validated: Python's slice raises 'slice step cannot be zero', "
         "uncaught: 500 plain text (spec 2.1: 400)",
     ),
     Deviation(
-        r"test_errors\.py::test_selection_invalid\[empty-list\]",
+        r"errors/test_geometry\.py::test_selection_invalid\[empty-list\]",
         "an empty selection list is taken as 'no selection' and answered 200 (spec 2.1: a "
         "selection has at least one slice, 400)",
     ),
     Deviation(
-        r"test_errors\.py::test_wrong_json_type\[(offset-string|size-string)\]"
-        r"|test_errors\.py::test_selection_invalid\[entry-strings\]",
+        r"errors/test_fields\.py::test_wrong_json_type\[(offset-string|size-string)\]"
+        r"|errors/test_geometry\.py::test_selection_invalid\[entry-strings\]",
         "pydantic v1 coerces a string of digits to an integer ('96' -> 96): the request is "
         "answered 200 (spec 2: a wrong JSON type is a 400)",
     ),
     Deviation(
-        r"test_errors\.py::test_wrong_json_type\[(size-float|shape-float)\]"
-        r"|test_errors\.py::test_selection_invalid\[entry-float\]",
+        r"errors/test_fields\.py::test_wrong_json_type\[(size-float|shape-float)\]"
+        r"|errors/test_geometry\.py::test_selection_invalid\[entry-float\]",
         "pydantic v1 truncates a JSON float to an integer (96.0 -> 96, 0.5 -> 0): the "
         "request is answered 200 (spec 2: a wrong JSON type is a 400)",
     ),
     Deviation(
-        r"test_errors\.py::test_wrong_json_type\[bucket-number\]",
+        r"errors/test_fields\.py::test_wrong_json_type\[bucket-number\]",
         "pydantic v1 coerces a number to a string (bucket 7 -> '7'), so the request reaches "
         "S3, whose 404 NoSuchBucket is passed through (spec 2: a wrong JSON type is a 400)",
     ),
     Deviation(
-        r"test_errors\.py::test_wrong_json_type\[source-relative\]",
+        r"errors/test_fields\.py::test_wrong_json_type\[source-relative\]",
         "a source that is not an absolute URL is not validated: botocore's ValueError for "
         "the endpoint is uncaught, 500 plain text (spec 2.2: source is an absolute URL, 400)",
     ),
     Deviation(
-        r"test_errors\.py::test_malformed_json\[nan-literal\]",
+        r"errors/test_body\.py::test_malformed_json\[nan-literal\]",
         "Python's json module reads the non-JSON literal NaN, so the body is refused for the "
         "field's type (offset: not a valid integer) rather than as malformed JSON (spec 5.2)",
     ),
     Deviation(
-        r"test_errors\.py::test_body_not_a_request_object\[array\]",
+        r"errors/test_body\.py::test_body_not_a_request_object\[array\]",
         "pydantic v1 coerces an empty JSON array to an empty object (dict([]) == {}): the "
         "refusal lists the missing fields instead of the body's type (spec 5.2)",
     ),

@@ -30,3 +30,19 @@ def require(profile: Profile, capability: str, value: Any = True) -> None:
     reason = lacks(profile, capability, value)
     if reason:
         pytest.skip(reason)
+
+
+def require_some(profile: Profile, capability: str) -> None:
+    """Skip unless the profile supports at least one value of a tuple capability."""
+    if not getattr(profile, capability):
+        pytest.skip(f"capability {capability} is empty in profile {profile.name}")
+
+
+def require_without(profile: Profile, capability: str, value: str) -> None:
+    """Skip unless ``value`` is missing from a tuple capability (a test of its refusal)."""
+    have = getattr(profile, capability)
+    if value in have:
+        pytest.skip(
+            f"capability {capability}={have!r} of profile {profile.name} includes {value!r}: "
+            "nothing to refuse"
+        )

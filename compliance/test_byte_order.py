@@ -7,7 +7,7 @@ import pytest
 from .case import Case
 from .conftest import Verify
 from .gating import require
-from .profiles import ALL_DTYPES, ALL_OPERATIONS, Profile
+from .profiles import ALL_DTYPES, ALL_MISSING_FORMS, ALL_OPERATIONS, Profile
 
 pytestmark = pytest.mark.byteorder
 
@@ -65,3 +65,20 @@ def test_response_byte_order_is_the_servers_not_the_requests(
         f"byte order field follows the request: {big.byte_order!r} for big-endian data, "
         f"{little.byte_order!r} for little-endian\n{big.exchange.describe()}"
     )
+
+
+@pytest.mark.missing
+@pytest.mark.parametrize("byte_order", ["big", "little"])
+@pytest.mark.parametrize("form", ALL_MISSING_FORMS)
+@pytest.mark.parametrize("dtype", ["int32", "uint64", "float64"])
+@pytest.mark.parametrize("op", ["count", "sum"])
+def test_missing_data_on_byte_swapped_data(
+    op: str, dtype: str, form: str, byte_order: str, verify: Verify, profile: Profile
+) -> None:
+    """Missing values compare with the elements after the byte-order swap (spec 2.1).
+
+    A gap the fault harness found: a server comparing before the swap passed the rest.
+    """
+    require(profile, "byte_order")
+    require(profile, "missing", form)
+    verify(Case(op, dtype, (6, 5), byte_order=byte_order, missing=form))

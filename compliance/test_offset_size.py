@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 import pytest
 
-from .case import Case
+from . import data
+from .case import Case, CaseRunner
+from .checks import assert_result
+from .client import build_body
 from .conftest import Verify
 from .gating import require
+from .oracle import expected_result
 from .profiles import ALL_DTYPES, Profile
 
 pytestmark = pytest.mark.offset
@@ -50,3 +57,47 @@ def test_offset_with_selection_and_f_order(op: str, verify: Verify) -> None:
             op, "int32", (4, 6), order="F", leading=12, trailing=8, selection=((1, 4, 2), (0, 6, 2))
         )
     )
+
+
+# (dtype, shape, seed) of the arrays stored back to back in one object; two share a shape, so a
+# server that reads the wrong range answers wrong data rather than an error
+CHUNKS = [("int64", (5, 6), 11), ("int64", (5, 6), 12), ("int64", (4, 3), 13)]
+
+
+@pytest.mark.parametrize("compression", [None, "gzip"], ids=["raw", "gzip"])
+@pytest.mark.parametrize("backend", ["s3", "http"])
+@pytest.mark.parametrize("op", ["sum", "select"])
+def test_several_arrays_in_one_object(
+    op: str, backend: str, compression: str | None, runner: CaseRunner, profile: Profile
+) -> None:
+    """Chunks stored back to back in one object, each read by its own offset and size.
+
+    A gap the fault harness found: a chunk cache keyed without the byte range serves the first
+    range for all of them, as Reductionist 0.11.0's did.
+    """
+    if backend == "http":
+        require(profile, "http_backend")
+    if compression:
+        require(profile, "compression", compression)
+    arrays = [data.make_array(d, s, seed) for d, s, seed in CHUNKS]
+    payloads = [data.compress(a.tobytes(), compression, a.itemsize) for a in arrays]
+    blob = b"".join(payloads)
+    digest = hashlib.sha256(blob).hexdigest()
+    if backend == "s3":
+        ref = runner.store.put_s3(runner.bucket, blob, digest)
+    else:
+        ref = runner.store.put_http(blob, digest)
+    auth = runner.store.http_auth if backend == "http" else runner.s3_auth
+    offset = 0
+    for array, payload in zip(arrays, payloads):
+        fields: dict[str, Any] = {
+            "dtype": array.dtype.name,
+            "offset": offset,
+            "size": len(payload),
+            "shape": list(array.shape),
+        }
+        if compression:
+            fields["compression"] = {"id": compression}
+        result = runner.client.post(op, build_body(profile.api, ref, fields), auth)
+        assert_result(expected_result(op, array, profile), result, profile)
+        offset += len(payload)

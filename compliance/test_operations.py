@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from .case import Case
+from .case import Case, CaseRunner
+from .checks import assert_result
+from .client import ServerClient
 from .conftest import Verify
 from .gating import require
 from .profiles import ALL_DTYPES, ALL_OPERATIONS, Profile
+from .settings import Settings
 
 pytestmark = pytest.mark.operations
 
@@ -45,3 +48,27 @@ def test_operation_order_omitted(op: str, dtype: str, verify: Verify, profile: P
 def test_mean(dtype: str, verify: Verify, profile: Profile) -> None:
     require(profile, "operations", "mean")
     verify(Case("mean", dtype, (6, 4)))
+
+
+@pytest.mark.parametrize("op", ALL_OPERATIONS)
+def test_route_with_the_other_trailing_slash(
+    op: str, runner: CaseRunner, settings: Settings, profile: Profile
+) -> None:
+    """``/vN/{op}`` and ``/vN/{op}/`` are the same route (axum NormalizePathLayer, spec 1.1).
+
+    A gap the fault harness found: Python clients post to ``/v2/sum/``, and a server serving
+    only one spelling passed the rest.
+    """
+    require(profile, "error_format", "reductionist")
+    require(profile, "operations", op)
+    client = ServerClient(
+        settings.proxy_url,
+        profile.api,
+        settings.request_timeout,
+        settings.proxy_ca_cert,
+        not profile.trailing_slash,
+    )
+    case = Case(op, "int32", (4, 5), selection=((0, 4, 2), (1, 5, 1)))
+    prepared = runner.prepare(case)
+    result = client.post(op, prepared.body, prepared.auth)
+    assert_result(runner.expect(case, prepared), result, profile)
