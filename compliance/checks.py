@@ -114,7 +114,8 @@ def _content_type_differences(content_type: str, want: str) -> list[str]:
 
 
 def _key_differences(keys: tuple[str, ...], profile: Profile) -> list[str]:
-    """The v2 map's keys (spec 4.2): the five of 0.12, plus the *_as_bytes twins from 0.13.
+    """The v2 map's keys (docs/spec.md#response-v2): the five of 0.12, plus the *_as_bytes twins
+    from 0.13.
 
     0.13.0 leaves the twins out when empty and 0.13.1 always sends them, so a profile with
     ``bytes_options`` allows both; any other key is not the spec's.
@@ -184,7 +185,8 @@ def _names_none(text: str, words: list[str]) -> str | None:
 
 
 def _reductionist_names(body: object, words: list[str], diffs: list[str]) -> str | None:
-    """Check ``{"error": {"message", "caused_by"}}`` (spec 5.1); then whether it names a word."""
+    """Check ``{"error": {"message", "caused_by"}}`` (docs/spec.md#errors-body); then whether it
+    names a word."""
     if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
         diffs.append(f"error body is not {{'error': {{...}}}}: {body!r}")
         return None
@@ -203,7 +205,8 @@ def _reductionist_names(body: object, words: list[str], diffs: list[str]) -> str
 def _fastapi_names(
     body: object, status: int, profile: Profile, words: list[str], diffs: list[str]
 ) -> str | None:
-    """Check FastAPI's convention (spec 10); then whether the error names one of ``words``.
+    """Check FastAPI's convention (docs/spec.md#prototype); then whether the error names one of
+    ``words``.
 
     Model validation (``profile.schema_error_status``) answers ``{"detail": [{"loc", "msg",
     "type"}, ...]}``; every other error ``{"detail": "text"}``.
@@ -249,7 +252,8 @@ def _locates_whole_body(loc: list[object]) -> bool:
 
 
 def body_differences(result: Result, profile: Profile, message: str | None) -> list[str]:
-    """Details of a Reductionist error body that error_differences leaves open (spec 5.1, 5.2).
+    """Details of a Reductionist error body that error_differences leaves open
+    (docs/spec.md#errors-body, #errors-status).
 
     The top-level message starts with the spec's text for the situation (``message``; None
     skips that check); ``caused_by``, when present, is a non-empty list with consecutive

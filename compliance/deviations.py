@@ -1,5 +1,8 @@
 """Known deviations of real servers from the spec, per profile name.
 
+Reasons cite the section of the spec this suite holds servers to as ``spec#<section>``, that is
+docs/spec.md and the section's anchor.
+
 Each entry is a regular expression searched for in test ids, and the reason; matching tests become
 strict xfails, so a server that fixes the deviation turns the run red until the entry is removed.
 Entries were seen on the local stack's servers (0.13.1, 0.12.1, 0.11.0, and 0.13.1 and 0.11.0 with
@@ -37,7 +40,7 @@ _TRAILING_JSON_IGNORED = (
         "text after the request's JSON object (a stray '}' or a second object) is ignored and "
         "the request answered 200: the axum 0.6.20 Json extractor deserialises with "
         "serde_path_to_error and never calls Deserializer::end, so trailing characters pass "
-        "(spec 2 and 5.2: malformed JSON is a 400)",
+        "(spec#request, #errors-status: malformed JSON is a 400)",
     ),
 )
 _BLOSC2_DECODER_PANICS = (
@@ -47,7 +50,7 @@ _BLOSC2_DECODER_PANICS = (
         "bytes that are not a whole blosc2 frame (raw data, a truncated frame) make the blusc "
         "0.0.2 decoder panic (internal/mod.rs:532 'range end index N out of range for slice "
         "of length M', :602 'slice index starts at 4 but ends at 3'); the connection is "
-        "dropped without an HTTP answer (spec 5.2: decompression failure is a 400)",
+        "dropped without an HTTP answer (spec#errors-status: decompression failure is a 400)",
     ),
 )
 ERRORS: Table = {
@@ -62,7 +65,7 @@ _F_ORDER_AXIS_RESULTS = (
         r"|test_axis_f_order_multidimensional_result\[(sum|min|max)-"
         r"|test_axis_f_order_multidimensional_result\[count-\w+-holes\]",
         "reductions over one or more axes with order F return the result (and the count list) "
-        "in C element order; select and axis [] follow F order (spec 3.3, 'reading')",
+        "in C element order; select and axis [] follow F order (spec#result-layout, 'reading')",
     ),
 )
 
@@ -70,14 +73,14 @@ _INFINITE_EXTREMES = (
     Deviation(
         r"test_edge\.py::test_infinities\[(max-\w+-all-minus-inf|min-\w+-all-plus-inf)\]",
         "max of all -inf data answers -MAX (min of all +inf answers +MAX): the fold starts "
-        "from the finite sentinel instead of the first value (spec 3.3, infinities)",
+        "from the finite sentinel instead of the first value (spec#infinities)",
     ),
 )
 _NAN_PANICS = (
     Deviation(
         r"test_edge\.py::test_nan\[(max|min)-",
         "NaN in the data makes max/min panic: the connection is dropped without an HTTP "
-        "answer (spec 3.3, NaN; 11.5)",
+        "answer (spec#nan)",
     ),
 )
 _REDUCTIONIST_OPERATIONS = _F_ORDER_AXIS_RESULTS + _INFINITE_EXTREMES + _NAN_PANICS
@@ -85,7 +88,8 @@ _HTTP_OFFSET_WITHOUT_SIZE = (
     Deviation(
         r"test_http_backend\.py::test_http_offset_only",
         "the HTTP backend sends a Range header only when both offset and size are given: an "
-        "offset alone is ignored and the whole object is read (400 raw size mismatch; spec 2.5)",
+        "offset alone is ignored and the whole object is read (400 raw size mismatch; "
+        "spec#http-backend)",
     ),
 )
 
@@ -108,7 +112,7 @@ _CACHE_HIT_SKIPS_INTERFACE_CHECK = (
         r"test_cache\.py::test_interface_type_checked_on_a_cache_hit\[",
         "a request naming a cached URL with an unsupported interface_type is answered 200 "
         "from the cache: the key template %url-%offset-%size-%auth has no interface type and "
-        "the type is only dispatched on a miss, at download time (chunk_store.rs; spec 2.1, "
+        "the type is only dispatched on a miss, at download time (chunk_store.rs; spec#request-v2, "
         "5.2: 400 'unsupported interface type')",
     ),
 )
@@ -117,12 +121,13 @@ _CACHE_KEY_WITHOUT_BYTE_RANGE = (
         r"test_cache\.py::test_byte_ranges_of_one_object\[(sum|select)-s3-",
         "a later byte range of an object is answered with the bytes of the range read first: "
         "the 0.11.0 cache key is source-bucket-object-dtype-byte_order-compression, without "
-        "offset and size (app.rs download_and_cache_s3_object; spec 7.3, fixed in 0.12.0)",
+        "offset and size (app.rs download_and_cache_s3_object; spec#chunk-cache, fixed in 0.12.0)",
     ),
     Deviation(
         r"test_offset_size\.py::test_several_arrays_in_one_object\[(sum|select)-s3-",
         "the arrays after the first are answered with the first range's bytes: the 0.11.0 "
-        "cache key has no offset or size (spec 7.3). The test reads its ranges back to back "
+        "cache key has no offset or size (spec#chunk-cache). The test reads its ranges back to "
+        "back "
         "without waiting for the cache writer, so a pass needs every read to miss: not seen",
     ),
 )
@@ -155,73 +160,77 @@ _PROTOTYPE = (
         r"test_auth\.py::test_(private_object|public_bucket)_wrong_credentials"
         r"|test_cache\.py::test_credentials_after_a_cached_read\[s3\]",
         "wrong credentials get S3's own 403 (SignatureDoesNotMatch, body {aws_error_code, ...}) "
-        "passed through: the prototype maps no S3 error to 401 (spec 5.2 and 6: 401)",
+        "passed through: the prototype maps no S3 error to 401 (spec#errors-status, #auth: 401)",
     ),
     Deviation(
         r"errors/test_objects\.py::test_nonexistent_(object|bucket)$",
         "a missing object or bucket gets S3's own 404 (NoSuchKey / NoSuchBucket, body "
-        "{aws_error_code, ...}) passed through (spec 5.2: 400 'error retrieving object')",
+        "{aws_error_code, ...}) passed through (spec#errors-status: 400 'error retrieving object')",
     ),
     Deviation(
         r"errors/test_geometry\.py::test_size_invalid\[(one-element-long|double)\]",
         "a size larger than shape x itemsize is not checked: the prototype sends it as a Range, "
-        "S3 answers the bytes up to the object's end, and they fit the shape (spec 2.4: 400)",
+        "S3 answers the bytes up to the object's end, and they fit the shape (spec#offset-size: "
+        "400)",
     ),
     Deviation(
         r"errors/test_geometry\.py::test_size_invalid\[(one-byte-short|not-multiple-without-shape|"
         r"less-than-itemsize-without-shape|odd-int64-without-shape)\]"
         r"|errors/test_objects\.py::test_object_does_not_match_shape\[trailing-not-multiple\]",
         "bytes that are not a whole number of items make numpy.frombuffer raise ValueError, "
-        "which nothing catches: 500 'Internal Server Error' as plain text (spec 2.4: 400)",
+        "which nothing catches: 500 'Internal Server Error' as plain text (spec#offset-size: 400)",
     ),
     Deviation(
         r"errors/test_geometry\.py::test_selection_invalid\[(stride-zero|stride-zero-second-dim|"
         r"stride-zero-empty-range)\]",
         "a stride of 0 is not validated: Python's slice raises 'slice step cannot be zero', "
-        "uncaught: 500 plain text (spec 2.1: 400)",
+        "uncaught: 500 plain text (spec#selection: 400)",
     ),
     Deviation(
         r"errors/test_geometry\.py::test_selection_invalid\[empty-list\]",
-        "an empty selection list is taken as 'no selection' and answered 200 (spec 2.1: a "
+        "an empty selection list is taken as 'no selection' and answered 200 (spec#selection: a "
         "selection has at least one slice, 400)",
     ),
     Deviation(
         r"errors/test_fields\.py::test_wrong_json_type\[(offset-string|size-string)\]"
         r"|errors/test_geometry\.py::test_selection_invalid\[entry-strings\]",
         "pydantic v1 coerces a string of digits to an integer ('96' -> 96): the request is "
-        "answered 200 (spec 2: a wrong JSON type is a 400)",
+        "answered 200 (spec#request-types: a wrong JSON type is a 400)",
     ),
     Deviation(
         r"errors/test_fields\.py::test_wrong_json_type\[(size-float|shape-float)\]"
         r"|errors/test_geometry\.py::test_selection_invalid\[entry-float\]",
         "pydantic v1 truncates a JSON float to an integer (96.0 -> 96, 0.5 -> 0): the "
-        "request is answered 200 (spec 2: a wrong JSON type is a 400)",
+        "request is answered 200 (spec#request-types: a wrong JSON type is a 400)",
     ),
     Deviation(
         r"errors/test_fields\.py::test_wrong_json_type\[bucket-number\]",
         "pydantic v1 coerces a number to a string (bucket 7 -> '7'), so the request reaches "
-        "S3, whose 404 NoSuchBucket is passed through (spec 2: a wrong JSON type is a 400)",
+        "S3, whose 404 NoSuchBucket is passed through (spec#request-types: a wrong JSON type is "
+        "a 400)",
     ),
     Deviation(
         r"errors/test_fields\.py::test_wrong_json_type\[source-relative\]",
         "a source that is not an absolute URL is not validated: botocore's ValueError for "
-        "the endpoint is uncaught, 500 plain text (spec 2.2: source is an absolute URL, 400)",
+        "the endpoint is uncaught, 500 plain text (spec#request-v1: source is an absolute URL, "
+        "400)",
     ),
     Deviation(
         r"errors/test_body\.py::test_malformed_json\[nan-literal\]",
         "Python's json module reads the non-JSON literal NaN, so the body is refused for the "
-        "field's type (offset: not a valid integer) rather than as malformed JSON (spec 5.2)",
+        "field's type (offset: not a valid integer) rather than as malformed JSON "
+        "(spec#errors-status)",
     ),
     Deviation(
         r"errors/test_body\.py::test_body_not_a_request_object\[array\]",
         "pydantic v1 coerces an empty JSON array to an empty object (dict([]) == {}): the "
-        "refusal lists the missing fields instead of the body's type (spec 5.2)",
+        "refusal lists the missing fields instead of the body's type (spec#errors-status)",
     ),
     Deviation(
         r"test_missing\.py::test_empty_selection\[(max|min)\]"
         r"|test_selection\.py::test_selection\[(max|min)-empty-",
         "max or min over an empty selection: numpy raises 'zero-size array to reduction "
-        "operation', uncaught: 500 plain text (spec 3.3: a 400 in this generation)",
+        "operation', uncaught: 500 plain text (spec#empty-selection: a 400 in this generation)",
     ),
 )
 PROTOTYPE: Table = {"prototype": _PROTOTYPE}

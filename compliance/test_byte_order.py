@@ -1,4 +1,7 @@
-"""Byte order: data stored big- or little-endian, declared with `byte_order`."""
+"""Byte order: data stored big- or little-endian, declared with `byte_order`.
+
+Holds the server to docs/spec.md#byte-order.
+"""
 
 from __future__ import annotations
 
@@ -75,7 +78,7 @@ def test_response_byte_order_is_the_servers_not_the_requests(
 def test_missing_data_on_byte_swapped_data(
     op: str, dtype: str, form: str, byte_order: str, verify: Verify, profile: Profile
 ) -> None:
-    """Missing values compare with the elements after the byte-order swap (spec 2.1).
+    """Missing values compare with the elements after the byte-order swap (docs/spec.md#byte-order).
 
     A gap the fault harness found: a server comparing before the swap passed the rest.
     """

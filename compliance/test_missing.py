@@ -1,4 +1,7 @@
-"""Missing data: every descriptor form x dtype x operation, with selection and all-missing."""
+"""Missing data: every descriptor form x dtype x operation, with selection and all-missing.
+
+Holds the server to docs/spec.md#missing (and #empty-selection).
+"""
 
 from __future__ import annotations
 

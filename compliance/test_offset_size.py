@@ -1,4 +1,7 @@
-"""Where the array sits in the object: offset, size, leading and trailing bytes."""
+"""Where the array sits in the object: offset, size, leading and trailing bytes.
+
+Holds the server to docs/spec.md#offset-size.
+"""
 
 from __future__ import annotations
 

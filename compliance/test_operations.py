@@ -1,4 +1,7 @@
-"""Every operation on every dtype, 1-D to 4-D shapes, C and F order; plus the prototype's mean."""
+"""Every operation on every dtype, 1-D to 4-D shapes, C and F order; plus the prototype's mean.
+
+Holds the server to docs/spec.md#operations (and #result-layout, #endpoints, #prototype).
+"""
 
 from __future__ import annotations
 
@@ -54,7 +57,8 @@ def test_mean(dtype: str, verify: Verify, profile: Profile) -> None:
 def test_route_with_the_other_trailing_slash(
     op: str, runner: CaseRunner, settings: Settings, profile: Profile
 ) -> None:
-    """``/vN/{op}`` and ``/vN/{op}/`` are the same route (axum NormalizePathLayer, spec 1.1).
+    """``/vN/{op}`` and ``/vN/{op}/`` are the same route (axum NormalizePathLayer,
+    docs/spec.md#endpoints).
 
     A gap the fault harness found: Python clients post to ``/v2/sum/``, and a server serving
     only one spelling passed the rest.

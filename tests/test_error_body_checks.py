@@ -1,4 +1,5 @@
-"""Meta-tests of the Reductionist error-body details (checks.body_differences, spec 5.1, 5.2).
+"""Meta-tests of the Reductionist error-body details (checks.body_differences,
+docs/spec.md#errors-body).
 
 error_differences checks the status, the JSON shape and that the message names the field;
 body_differences the rest: the message starts with the spec's text, ``caused_by`` is omitted

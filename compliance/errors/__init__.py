@@ -1,7 +1,8 @@
-"""Error answers: every validation rule of the spec (sections 2 and 5) and the data errors.
+"""Error answers: every validation rule of the spec (docs/spec.md#request,
+docs/spec.md#errors-status) and the data errors.
 
 Each case sends one bad request and checks the status, ``Content-Type: application/json``, the
-profile's error body shape, the top-level message the spec's table gives (section 5.2) and that
+profile's error body shape, the top-level message the spec's table gives (#errors-status) and that
 the message or its causes name the offending field or concept (``mentions``: at least one must
 appear, case-insensitively). Tables are parametrized in the style of ceph/s3-tests: one row per
 rule variant, the status and the words the message must carry next to it.

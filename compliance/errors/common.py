@@ -10,7 +10,8 @@ from ..checks import Statuses
 from ..client import ObjectRef, Result, build_body
 from ..profiles import Profile
 
-#: The top-level message of every request the server refuses to read or validate (spec 5.2).
+#: The top-level message of every request the server refuses to read or validate
+# (docs/spec.md#errors-status).
 INVALID = "request data is not valid"
 #: Removes a field from the request body in an edit table.
 DROP = object()
@@ -27,13 +28,15 @@ Edit = Callable[[dict[str, Any]], None]
 
 
 def invalid_status(profile: Profile) -> tuple[int, ...]:
-    """The statuses of a request refused at validation: 400 (spec 5.2), and a server's own
-    status for its model's refusals (FastAPI's 422; its own checks answer 400, spec 10)."""
+    """The statuses of a request refused at validation: 400 (docs/spec.md#errors-status), and a
+    server's own status for its model's refusals (FastAPI's 422; its own checks answer 400,
+    #prototype)."""
     return profile.validation_statuses()
 
 
 def unknown_operation_status(profile: Profile) -> int:
-    """404 JSON for Reductionist (spec 1.1); 422 for the prototype's enum path parameter (10)."""
+    """404 JSON for Reductionist (docs/spec.md#endpoints); 422 for the prototype's enum path
+    parameter (#prototype)."""
     return 422 if profile.error_format == "fastapi" else 404
 
 

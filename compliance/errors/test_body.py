@@ -1,4 +1,7 @@
-"""The body as a whole: JSON syntax, JSON type, Content-Type, and the error body itself."""
+"""The body as a whole: JSON syntax, JSON type, Content-Type, and the error body itself.
+
+Holds the server to docs/spec.md#errors-status (and #request, #errors-body).
+"""
 
 from __future__ import annotations
 
@@ -93,7 +96,8 @@ REFUSED_CONTENT_TYPES = [
 def test_content_type_refused(
     content_type: str | None, runner: CaseRunner, profile: Profile
 ) -> None:
-    """A valid JSON body without `Content-Type: application/json` (or +json): 400 (spec 2)."""
+    """A valid JSON body without `Content-Type: application/json` (or +json): 400
+    (docs/spec.md#request)."""
     require(profile, "error_format", "reductionist")  # the rule is the axum Json extractor's
     raw = json.dumps(runner.prepare(BASE).body).encode()
     result = post_raw(runner, BASE, raw, content_type=content_type)
@@ -114,7 +118,7 @@ def test_content_type_accepted(content_type: str, runner: CaseRunner, profile: P
     assert result.status == 200, result.exchange.describe()
 
 
-# --- the error body itself (spec 5.1) --------------------------------------------------------
+# --- the error body itself (#errors-body) --------------------------------------------------------
 
 
 def test_error_body_is_pretty_json_without_empty_causes(

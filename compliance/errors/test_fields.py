@@ -1,5 +1,8 @@
 """Request fields: unknown, of the other API or a newer release, required, empty, of the wrong
-JSON type; and the enumerations (dtype, order, byte_order, compression, filters, missing)."""
+JSON type; and the enumerations (dtype, order, byte_order, compression, filters, missing).
+
+Holds the server to docs/spec.md#request-types (and #request, #errors-status).
+"""
 
 from __future__ import annotations
 
@@ -267,6 +270,6 @@ BAD_MISSING_SHAPES = [
 
 @pytest.mark.parametrize("missing", rows(BAD_MISSING_SHAPES))
 def test_invalid_missing_descriptor_shape(missing: Any, refuse: Refuse, profile: Profile) -> None:
-    """`missing` is an object with exactly one known key (spec 2.1)."""
+    """`missing` is an object with exactly one known key (docs/spec.md#missing)."""
     require_some(profile, "missing")
     refuse(BASE, ("missing",), {"missing": missing})

@@ -1,4 +1,5 @@
-"""The array's geometry: size, shape, selection and axis against each other (spec 2.1, 2.4)."""
+"""The array's geometry: size, shape, selection and axis against each other
+(docs/spec.md#offset-size, #selection, #axis)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.errors
 
 # --- offset, size and shape ------------------------------------------------------------------
 
-# (id, case, changes): size given without compression must match shape x itemsize (spec 2.4)
+# (id, case, changes): size given without compression must match shape x itemsize (#offset-size)
 SIZE_RULES: list[tuple[str, Case, Changes]] = [
     ("zero", BASE, {"size": 0}),
     ("zero-without-shape", BASE, {"size": 0, "shape": DROP}),
@@ -98,7 +99,7 @@ def test_selection_invalid(
 
 
 def test_selection_object_stride_zero(refuse: Refuse, profile: Profile) -> None:
-    """The object form of a slice is held to the same rules: stride 0 is refused (spec 2.1)."""
+    """The object form of a slice is held to the same rules: stride 0 is refused (#selection)."""
     require(profile, "selection_objects")
     refuse(BASE, ("stride",), {"selection": [{"start": 0, "end": 24, "stride": 0}]})
 
@@ -133,13 +134,13 @@ AXIS_RULES: list[tuple[str, Case, Changes]] = [
 
 @pytest.mark.parametrize("case,changes", rows(AXIS_RULES))
 def test_axis_invalid(case: Case, changes: Changes, refuse: Refuse, profile: Profile) -> None:
-    """axis needs shape; entries are non-negative, < ndim, ascending, unique (spec 2.1)."""
+    """axis needs shape; entries are non-negative, < ndim, ascending, unique (#axis)."""
     require(profile, "axis")
     refuse(case, AXIS_MENTIONS, changes)
 
 
 def test_axis_list_as_long_as_shape(refuse: Refuse, profile: Profile) -> None:
-    """Releases before 0.12 need the axis list strictly shorter than the shape (spec 2.2)."""
+    """Releases before 0.12 need the axis list strictly shorter than the shape (#request-v1)."""
     require(profile, "axis")
     require(profile, "axis_all_listed", False)
     refuse(GRID, AXIS_MENTIONS, {"axis": [0, 1]})

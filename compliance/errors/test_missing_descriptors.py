@@ -1,5 +1,5 @@
 """Missing-data descriptors: values each dtype cannot hold, values that are not numbers, ranges
-(spec 2.3)."""
+(docs/spec.md#missing)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from .common import (
 
 pytestmark = pytest.mark.errors
 
-# --- missing-data descriptors (spec 2.3) ------------------------------------------------------
+# --- missing-data descriptors (#missing) ---------------------------------------------------------
 
 
 def descriptor(form: str, value: float, other: float) -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """Where the object is and what it holds: interface type and url, the operation route, objects
-that do not exist or do not match the request, compressed data that does not decompress to it."""
+that do not exist or do not match the request, compressed data that does not decompress to it.
+
+Holds the server to docs/spec.md#errors-status (and #request-v2, #offset-size, #compression).
+"""
 
 from __future__ import annotations
 
@@ -66,7 +69,7 @@ def test_relative_url(url: str, refuse: Refuse, profile: Profile) -> None:
 
 @pytest.mark.parametrize("path", rows([("no-bucket", ""), ("no-object", "/bucket-only")]))
 def test_s3_url_incomplete(path: str, refuse: Refuse, profile: Profile, runner: CaseRunner) -> None:
-    """An S3 url needs /bucket/key: 400 'S3 request error' (no cause, spec 5.2)."""
+    """An S3 url needs /bucket/key: 400 'S3 request error' (no cause, #errors-status)."""
     require(profile, "api", "v2")
     url = runner.store.s3_source.rstrip("/") + (path or "/")
     refuse(BASE, ("S3",), {"url": url}, message="S3 request error")
