@@ -55,7 +55,7 @@ def fake_report(
 
 def test_feature_area_uses_markers_not_ids() -> None:
     assert feature_area(["parametrize", "missing", "axis"], "compliance/test_q.py::t[x]") == "axis"
-    assert feature_area(["parametrize"], "compliance/errors/test_fields.py::test_x[axis]") == "errors"
+    assert feature_area(["parametrize"], "compliance/test_errors.py::test_x[axis]") == "errors"
 
 
 def test_failure_reason_and_reproducer_come_from_the_attached_data() -> None:
