@@ -89,7 +89,7 @@ actionlint_check() {
 }
 step "actionlint" actionlint_check
 mypy_targets=()
-for dir in compliance scripts tests; do
+for dir in compliance faults bench scripts tests; do
     if [ -n "$(find "$dir" -name '*.py' -print -quit 2>/dev/null)" ]; then
         mypy_targets+=("$dir")
     fi

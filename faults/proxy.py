@@ -283,3 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 __all__ = ["CATALOG", "LISTENING", "STATS", "FaultProxy", "Upstream", "list_faults", "main"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
