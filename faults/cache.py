@@ -105,7 +105,7 @@ add_fault(
 class _DecodedCache:
     """A cache of decoded elements keyed by object and byte range only: a later read of the
     same bytes with another dtype, byte order, compression or filters gets the first read's
-    decoding (the raw bytes are what must be cached, spec 7.3).
+    decoding (the raw bytes are what must be cached, spec#chunk-cache).
     """
 
     DECODING = ("dtype", "byte_order", "compression", "filters")

@@ -1,5 +1,5 @@
 """Response-side faults in how a good answer is framed: the v2 ``*_as_bytes`` fields, the
-content type, the connection, and what a decoding client takes on trust (spec section 4):
+content type, the connection, and what a decoding client takes on trust (spec#responses):
 trailing bytes, CBOR tags and duplicate keys, float-typed numbers, stray headers.
 """
 
@@ -95,7 +95,7 @@ def _drop_large(request: Request, forward: Forward, context: Context) -> Outcome
     return response
 
 
-# --- response framing: what a decoding client takes on trust (spec section 4) --------------------
+# --- response framing: what a decoding client takes on trust (spec#responses) -----------------
 
 FramingEdit = Callable[[Response, Request], Response]
 
