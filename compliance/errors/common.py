@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping
 
 from ..case import Case, CaseRunner
-from ..checks import Statuses
+from ..checks import Statuses, body_differences, fail_on
 from ..client import ObjectRef, Result, build_body
 from ..profiles import Profile
 
@@ -53,8 +53,13 @@ def apply(changes: Changes) -> Edit:
     return edit
 
 
-class Refuse(Protocol):
-    """The ``refuse`` fixture (conftest.py): send ``case`` edited, check the refusal."""
+class Refuse:
+    """The ``refuse`` fixture (conftest.py): send ``case`` with its body changed and check the
+    refusal, including the message text."""
+
+    def __init__(self, reject: Callable[..., Result], profile: Profile) -> None:
+        self.reject = reject
+        self.profile = profile
 
     def __call__(
         self,
@@ -65,7 +70,18 @@ class Refuse(Protocol):
         status: Statuses | None = None,
         message: str | None = INVALID,
         edit: Edit | None = None,
-    ) -> Result: ...
+    ) -> Result:
+        __tracebackhide__ = True
+        want = invalid_status(self.profile) if status is None else status
+        edits = [f for f in (apply(changes) if changes else None, edit) if f is not None]
+
+        def edit_all(body: dict[str, Any]) -> None:
+            for function in edits:
+                function(body)
+
+        result = self.reject(case, want, mentions, edit=edit_all)
+        fail_on(body_differences(result, self.profile, message), result)
+        return result
 
 
 def post_raw(
