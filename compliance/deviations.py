@@ -139,6 +139,11 @@ CACHE: Table = {
 # Servers that drop connections at random under any request mix: a strict xfail cannot hold
 # them, so a failure that is only a dropped connection is counted as the known instability
 KNOWN_INSTABILITIES: dict[str, str] = {
+    "prototype": (
+        "after an uncaught exception's 500 uvicorn closes the connection without saying so "
+        "(no 'Connection: close'), so the client's next request on that keep-alive connection "
+        "may meet a reset: about 1 in 4 requests sent right after a 500, measured by hand"
+    ),
     "reductionist-0.11-cache": (
         "0.11.0's chunk cache keeps all its metadata in one state.json that the cache writer "
         "rewrites (truncate, then write) on every new entry while requests parse it: a read "

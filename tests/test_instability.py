@@ -39,4 +39,5 @@ def test_a_stable_profile_excuses_nothing() -> None:
 
 def test_the_cache_profiles_carry_their_race() -> None:
     assert "state.json" in resolve_profile("reductionist-0.11-cache").unstable
+    assert "uvicorn" in resolve_profile("prototype").unstable
     assert resolve_profile("reductionist-0.11").unstable == ""
