@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Mapping
 
-from .deviations import KNOWN_DEVIATIONS, KNOWN_INSTABILITIES, Deviation
+from .deviations import CACHE_OF, KNOWN_DEVIATIONS, KNOWN_INSTABILITIES, Deviation
 
 ALL_OPERATIONS = ("count", "max", "min", "select", "sum")
 ALL_DTYPES = ("int32", "int64", "uint32", "uint64", "float32", "float64")
@@ -167,19 +167,19 @@ BUILTIN_PROFILES: dict[str, Profile] = {
 }
 
 
-def _with_cache(profile: Profile) -> Profile:
+def _with_cache(profile: Profile, name: str) -> Profile:
     """The same release started with its chunk cache on: own name, own deviations."""
     return dataclasses.replace(
         profile,
-        name=f"{profile.name}-cache",
+        name=name,
         description=f"{profile.description}; chunk cache on (--use-chunk-cache)",
         chunk_cache=True,
     )
 
 
-for _name in ("reductionist-0.13", "reductionist-0.11"):
-    _cached = _with_cache(BUILTIN_PROFILES[_name])
-    BUILTIN_PROFILES[_cached.name] = _cached
+# The cache profiles are those the deviations table names, each with the release it runs.
+for _cached, _release in CACHE_OF.items():
+    BUILTIN_PROFILES[_cached] = _with_cache(BUILTIN_PROFILES[_release], _cached)
 # Each built-in profile comes with the known deviations and instability of its server.
 BUILTIN_PROFILES = {
     name: dataclasses.replace(
