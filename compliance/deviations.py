@@ -33,6 +33,17 @@ class Deviation:
 
 Table = dict[str, tuple[Deviation, ...]]
 
+
+@dataclass(frozen=True)
+class Instability:
+    """A race a server loses at random, so no strict xfail can hold it: the connection drops,
+    or the test's one difference is an answer naming one of ``answers`` (a symptom that only
+    the race produces)."""
+
+    reason: str
+    answers: tuple[str, ...] = ()
+
+
 # compliance/errors/
 _TRAILING_JSON_IGNORED = (
     Deviation(
@@ -138,23 +149,25 @@ CACHE: Table = {
 
 # Servers that drop connections at random under any request mix: a strict xfail cannot hold
 # them, so a failure that is only a dropped connection is counted as the known instability
-KNOWN_INSTABILITIES: dict[str, str] = {
-    "prototype": (
+KNOWN_INSTABILITIES: dict[str, Instability] = {
+    "prototype": Instability(
         "after an uncaught exception's 500 uvicorn closes the connection without saying so "
         "(no 'Connection: close'), so the client's next request on that keep-alive connection "
         "may meet a reset: about 1 in 4 requests sent right after a 500, measured by hand"
     ),
-    "reductionist-0.11-cache": (
+    "reductionist-0.11-cache": Instability(
         "0.11.0's chunk cache keeps all its metadata in one state.json that the cache writer "
         "rewrites (truncate, then write) on every new entry while requests parse it: a read "
         "that meets the truncated file panics at chunk_cache.rs:265 ('EOF while parsing a "
         "value') and the connection drops; about 20 requests of each full run, different ones "
         "each time, even without concurrency"
     ),
-    "reductionist-0.13-cache": (
-        "0.13.1's chunk cache writer rewrites an entry's .meta file while a request may be "
-        "reading it: the read meets an empty file and panics at chunk_cache.rs:369 ('EOF "
-        "while parsing a value'), dropping the connection; seen once in three full runs"
+    "reductionist-0.13-cache": Instability(
+        "0.13.1's chunk cache writer writes an entry's files in place while a request may be "
+        "reading them: a read that meets an empty .meta file panics at chunk_cache.rs:369 "
+        "('EOF while parsing a value', the connection drops), one that meets an empty chunk "
+        "answers 400 'raw size 0'; each seen about once in three full runs",
+        answers=('"raw size": Number(0)',),
     ),
 }
 

@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Mapping
 
-from .deviations import CACHE_OF, KNOWN_DEVIATIONS, KNOWN_INSTABILITIES, Deviation
+from .deviations import CACHE_OF, KNOWN_DEVIATIONS, KNOWN_INSTABILITIES, Deviation, Instability
 
 ALL_OPERATIONS = ("count", "max", "min", "select", "sum")
 ALL_DTYPES = ("int32", "int64", "uint32", "uint64", "float32", "float64")
@@ -54,9 +54,9 @@ class Profile:
     empty_reduction: EmptyReduction = "sentinel"
     trailing_slash: bool = False  # the route is /v1/{op}/ rather than /v1/{op}
     chunk_cache: bool = False  # the server runs with its chunk cache on (--use-chunk-cache)
-    # Why this server is known to drop connections at random (a race no request can avoid), or
-    # "": then a test whose only failure is such a drop is counted as that known instability.
-    unstable: str = ""
+    # The race this server is known to lose at random, if any: then a test whose only failure
+    # is its symptom is counted as that known instability (deviations.Instability).
+    unstable: Instability | None = None
     deviations: tuple[Deviation, ...] = field(default_factory=tuple)
 
     def __repr__(self) -> str:
@@ -68,16 +68,24 @@ class Profile:
         return tuple(sorted({400, self.schema_error_status}))
 
     def instability(self, differences: list[str], transport_error: str | None) -> str | None:
-        """The known instability a failure shows, if it is nothing but a dropped connection.
+        """The known instability a failure shows, if it is nothing but the race's symptom.
 
-        Only a connection the server closed without answering counts (the one difference is
-        "no HTTP response", the transport error a reset or an abort): a timeout or a wrong
-        answer is never excused.
+        The symptom is a connection the server closed without answering (the one difference
+        is "no HTTP response", the transport error a reset or an abort), or the one
+        difference naming an answer the profile's race is known to give: a timeout or any
+        other wrong answer is never excused.
         """
-        if not self.unstable or len(differences) != 1 or transport_error is None:
+        if self.unstable is None or len(differences) != 1:
             return None
-        dropped = any(word in transport_error for word in _DROPPED_CONNECTION)
-        return self.unstable if dropped and differences[0].startswith("no HTTP response") else None
+        only = differences[0]
+        dropped = (
+            transport_error is not None
+            and only.startswith("no HTTP response")
+            and any(word in transport_error for word in _DROPPED_CONNECTION)
+        )
+        if dropped or any(answer in only for answer in self.unstable.answers):
+            return self.unstable.reason
+        return None
 
     def xfail_reason(self, nodeid: str) -> str | None:
         """The reason of the first known deviation matching this test id, if any."""
@@ -185,7 +193,7 @@ BUILTIN_PROFILES = {
     name: dataclasses.replace(
         profile,
         deviations=KNOWN_DEVIATIONS.get(name, ()),
-        unstable=KNOWN_INSTABILITIES.get(name, ""),
+        unstable=KNOWN_INSTABILITIES.get(name),
     )
     for name, profile in BUILTIN_PROFILES.items()
 }

@@ -6,9 +6,11 @@ import dataclasses
 
 import pytest
 
+from compliance.deviations import Instability
 from compliance.profiles import BUILTIN_PROFILES, resolve_profile
 
-UNSTABLE = dataclasses.replace(BUILTIN_PROFILES["reductionist-0.11"], unstable="a known race")
+RACE = Instability("a known race", answers=('"raw size": Number(0)',))
+UNSTABLE = dataclasses.replace(BUILTIN_PROFILES["reductionist-0.11"], unstable=RACE)
 STABLE = BUILTIN_PROFILES["reductionist-0.11"]
 DROPPED = (
     "ConnectionError: ('Connection aborted.', "
@@ -38,6 +40,14 @@ def test_a_stable_profile_excuses_nothing() -> None:
 
 
 def test_the_cache_profiles_carry_their_race() -> None:
-    assert "state.json" in resolve_profile("reductionist-0.11-cache").unstable
-    assert "uvicorn" in resolve_profile("prototype").unstable
-    assert resolve_profile("reductionist-0.11").unstable == ""
+    assert "state.json" in str(resolve_profile("reductionist-0.11-cache").unstable)
+    assert "uvicorn" in str(resolve_profile("prototype").unstable)
+    assert resolve_profile("reductionist-0.11").unstable is None
+
+
+def test_an_answer_only_the_race_gives_is_the_known_instability() -> None:
+    raced = 'status 400 != 200; body: {... "raw size": Number(0), "dtype size": Number(8)}'
+    assert UNSTABLE.instability([raced], None) == "a known race"
+    other = 'status 400 != 200; body: {... "raw size": Number(96), "dtype size": Number(8)}'
+    assert UNSTABLE.instability([other], None) is None
+    assert UNSTABLE.instability([raced, "count [3] != [4]"], None) is None
