@@ -24,7 +24,7 @@ def _media_type(content_type: str) -> str:
     return content_type.split(";")[0].strip().lower()
 
 
-def _values_differ(expected: np.ndarray, actual: np.ndarray, tolerance: float = 0.0) -> str | None:
+def values_differ(expected: np.ndarray, actual: np.ndarray, tolerance: float = 0.0) -> str | None:
     if expected.shape != actual.shape:
         return f"values shape {actual.shape} != {expected.shape}"
     equal_nan = expected.dtype.kind == "f"
@@ -89,7 +89,7 @@ def result_differences(expected: Expected, result: Result, profile: Profile) -> 
         and expected.values is not None
     ):
         actual = result.values(expected.layout)
-        problem = _values_differ(
+        problem = values_differ(
             np.asarray(expected.values),
             actual.astype(actual.dtype.newbyteorder("=")),
             expected.tolerance,

@@ -35,11 +35,14 @@ FEATURE_AREAS: dict[str, str] = {
     "errors": "error responses and request validation",
     "edge": "overflow, infinities, NaN, large arrays",
     "cache": "what only a server with its chunk cache on can get wrong",
+    "clients": "the field's client (PyActiveStorage) on netCDF4 files, end to end",
 }
 COLUMNS = ("passed", "failed", "skipped", "deviations")
 #: The spec this suite holds servers to, relative to the repository root.
 SPEC_DOCUMENT = "docs/spec.md"
 _REPOSITORY = Path(__file__).resolve().parent.parent
+#: How the strict xfail of a limit of a client (not of the server) begins (test_clients.py).
+CLIENT_LIMIT = "client limit of "
 #: How a deviations entry that is a known instability (not a strict xfail) begins.
 INSTABILITY = "known instability: "
 
@@ -210,7 +213,13 @@ def _headline(verdict: Verdict) -> str:
             if reason.startswith(INSTABILITY)
         )
         race = f", {dropped} of them connections dropped by a known race" if dropped else ""
-        return f"COMPLIES apart from {n} known deviations (in {', '.join(deviant)}){race}"
+        limits = sum(
+            count
+            for reason, count in verdict.deviation_reasons.items()
+            if reason.startswith(CLIENT_LIMIT)
+        )
+        client = f", {limits} of them limits of the client, not the server" if limits else ""
+        return f"COMPLIES apart from {n} known deviations (in {', '.join(deviant)}){race}{client}"
     if verdict.complies:
         return "COMPLIES: every feature under test behaves as the spec says"
     areas = sorted({f.area for f in verdict.failures})

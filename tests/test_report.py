@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from compliance.report import (
+    CLIENT_LIMIT,
     ComplianceReport,
     Verdict,
     classify,
@@ -205,3 +206,14 @@ def test_spec_section_is_the_first_citation_of_a_docstring() -> None:
     assert spec_section("Selections (docs/spec.md#selection, docs/spec.md#axis).") == "selection"
     assert spec_section("no citation") is None
     assert spec_section(None) is None
+
+
+def test_headline_tells_the_client_limits_from_the_server_deviations() -> None:
+    verdict = collect(
+        fake_report(feature="edge", outcome="skipped", wasxfail="known deviation: nan"),
+        fake_report(feature="clients", outcome="skipped", wasxfail=f"{CLIENT_LIMIT}c 1: a bug"),
+    )
+    assert _headline_of(verdict) == (
+        "COMPLIES apart from 2 known deviations (in clients, edge), "
+        "1 of them limits of the client, not the server"
+    )
