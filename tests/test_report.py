@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from compliance.client import STOPPED_ANSWERING
 from compliance.report import (
     ComplianceReport,
     Verdict,
@@ -205,3 +206,14 @@ def test_spec_section_is_the_first_citation_of_a_docstring() -> None:
     assert spec_section("Selections (docs/spec.md#selection, docs/spec.md#axis).") == "selection"
     assert spec_section("no citation") is None
     assert spec_section(None) is None
+
+
+def test_headline_says_when_the_server_stopped_answering() -> None:
+    detail = "(3 requests in a row got no answer, the first: http://h/v2/sum (no answer in 10 s))"
+    stopped = [("difference", f"no HTTP response ({STOPPED_ANSWERING} {detail})")]
+    cause = f"the server stopped answering {detail}"
+    verdict = collect(
+        fake_report(feature="axis", outcome="failed", data=DIFFERENCE),
+        fake_report(feature="edge", outcome="failed", data=stopped),
+    )
+    assert _headline_of(verdict) == f"DOES NOT COMPLY: 2 failures in axis, edge; {cause}"
