@@ -110,6 +110,11 @@ def request_fields(
     return fields
 
 
+def _bytes_to_reduce(encoded: data.EncodedObject) -> int:
+    """What a server reads and decodes for a request: the stored object and the raw array."""
+    return len(encoded.data) + encoded.raw_nbytes
+
+
 class CaseRunner:
     """Prepares, sends and predicts cases against one server, profile and object store."""
 
@@ -161,7 +166,9 @@ class CaseRunner:
 
     def send(self, case: Case, prepared: Prepared | None = None) -> tuple[Prepared, Result]:
         prepared = prepared or self.prepare(case)
-        return prepared, self.client.post(case.op, prepared.body, prepared.auth)
+        return prepared, self.client.post(
+            case.op, prepared.body, prepared.auth, object_bytes=_bytes_to_reduce(prepared.encoded)
+        )
 
     def expect(self, case: Case, prepared: Prepared) -> Expected:
         return expected_result(

@@ -23,6 +23,21 @@ from .cbor_framing import cbor_framing
 
 Api = Literal["v1", "v2"]
 
+#: Requests in a row that got no answer (a timeout or a refused connection) after which
+#: the server counts as having stopped answering: later requests are not sent, so a server that
+#: holds every request costs the run a few timeouts per worker rather than one per test.
+GIVE_UP_AFTER = 3
+#: How a request not sent because the server stopped answering says so (the report looks for it).
+STOPPED_ANSWERING = "not sent: the server stopped answering"
+#: The slowest reduction rate (bytes of stored object per second) a server may have before a
+#: request times out; the request timeout grows with the object by this rate.
+MIN_BYTES_PER_SECOND = 20e6
+
+
+def timeout_for(base: float, object_bytes: int) -> float:
+    """Seconds a request may take: the base timeout plus the object's bytes at the slowest rate."""
+    return base + object_bytes / MIN_BYTES_PER_SECOND
+
 
 @dataclass(frozen=True)
 class ObjectRef:
@@ -283,6 +298,16 @@ def _v2_shape_and_count(result: Result, payload: Mapping[Any, Any]) -> None:
         result.count_format = "list"
 
 
+#: Per server URL, this process's current run of requests without an answer: shared by every
+#: ServerClient of the process, so a test's own client counts with the session's.
+_UNANSWERED: dict[str, list[str]] = {}
+_UNANSWERED_LOCK = threading.Lock()
+
+
+class _NotSent(Exception):
+    """The request was not sent: the server has stopped answering."""
+
+
 def _repeated_headers(response: requests.Response) -> dict[str, int]:
     """Headers that came more than once: requests joins repeats with ", ", urllib3 keeps them."""
     raw_headers = getattr(getattr(response, "raw", None), "headers", None)
@@ -291,7 +316,12 @@ def _repeated_headers(response: requests.Response) -> dict[str, int]:
 
 
 class ServerClient:
-    """Posts requests to the server under test: one HTTP session per process, always a timeout."""
+    """Posts requests to the server under test: one HTTP session per thread, always a timeout.
+
+    The timeout fits the request (``timeout_for``); after ``GIVE_UP_AFTER`` requests in a row
+    without an answer, later ones come back at once with ``STOPPED_ANSWERING`` and the first
+    unanswered request's URL, so the run finishes and its verdict names what happened.
+    """
 
     def __init__(
         self,
@@ -307,6 +337,24 @@ class ServerClient:
         self.ca_cert = ca_cert
         self.trailing_slash = trailing_slash
         self._local = threading.local()
+        self._unanswered = _UNANSWERED.setdefault(self.proxy_url, [])
+
+    def _note_answer(self, answered: bool, what: str) -> None:
+        with _UNANSWERED_LOCK:
+            if answered:
+                self._unanswered.clear()
+            else:
+                self._unanswered.append(what)
+
+    def stopped_answering(self) -> str | None:
+        """Why the server counts as stopped answering, or None while it still answers."""
+        with _UNANSWERED_LOCK:
+            if len(self._unanswered) < GIVE_UP_AFTER:
+                return None
+            return (
+                f"{STOPPED_ANSWERING} ({len(self._unanswered)} requests in a row got no answer,"
+                f" the first: {self._unanswered[0]})"
+            )
 
     @property
     def session(self) -> requests.Session:
@@ -325,24 +373,32 @@ class ServerClient:
         body: Mapping[str, Any] | bytes,
         auth: tuple[str, str] | None,
         content_type: str | None = "application/json",
+        object_bytes: int = 0,
     ) -> Result:
-        """Send one request; a dropped connection or timeout comes back as status None."""
+        """Send one request; a dropped connection or timeout comes back as status None.
+
+        ``object_bytes`` (the stored object's size, when known) lengthens the timeout.
+        """
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         url = self.url_for(operation)
+        timeout = timeout_for(self.timeout, object_bytes)
         headers = {} if content_type is None else {"Content-Type": content_type}
         status: int | None = None
         answer_headers: Mapping[str, str] = {}
         content = b""
         transport_error = None
         repeated: dict[str, int] = {}
+        stopped = self.stopped_answering()
         try:
+            if stopped:
+                raise _NotSent(stopped)
             # verify per request: a Session.verify would lose to REQUESTS_CA_BUNDLE in the env.
             response = self.session.post(
                 url,
                 data=raw,
                 headers=headers,
                 auth=auth,
-                timeout=self.timeout,
+                timeout=timeout,
                 verify=self.ca_cert or True,
             )
             status, answer_headers, content = (
@@ -351,11 +407,18 @@ class ServerClient:
                 response.content,
             )
             repeated = _repeated_headers(response)
+            self._note_answer(True, url)
+        except _NotSent as error:
+            transport_error = str(error)
         except requests.exceptions.SSLError as error:
             transport_error = f"TLS error: {error}"
         except requests.exceptions.RequestException as error:
             transport_error = f"{type(error).__name__}: {error}"
             self._local.session = None  # a broken connection must not poison the next request
+            if isinstance(error, requests.exceptions.Timeout):
+                self._note_answer(False, f"{url} (no answer in {timeout:.0f} s)")
+            elif "Connection refused" in str(error):
+                self._note_answer(False, f"{url} (connection refused)")
         exchange = HttpExchange(
             url,
             raw,

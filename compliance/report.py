@@ -17,6 +17,8 @@ from typing import Any, Iterable
 
 import pytest
 
+from .client import STOPPED_ANSWERING
+
 #: Feature areas in report order, each a pytest marker (registered from here by conftest.py, so
 #: ``-m AREA`` and the report's rows come from one table) with its description.
 FEATURE_AREAS: dict[str, str] = {
@@ -223,7 +225,15 @@ def _headline(verdict: Verdict) -> str:
     if verdict.complies:
         return "COMPLIES: every feature under test behaves as the spec says"
     areas = sorted({f.area for f in verdict.failures})
-    return f"DOES NOT COMPLY: {len(verdict.failures)} failures in {', '.join(areas)}"
+    headline = f"DOES NOT COMPLY: {len(verdict.failures)} failures in {', '.join(areas)}"
+    stopped = next((f.reason for f in verdict.failures if STOPPED_ANSWERING in f.reason), None)
+    return headline if stopped is None else f"{headline}; {_stopped_answering(stopped)}"
+
+
+def _stopped_answering(reason: str) -> str:
+    """From "no HTTP response (not sent: the server stopped answering (...))", the cause."""
+    cause = reason[reason.index(STOPPED_ANSWERING) + len("not sent: ") :]
+    return cause[:-1] if reason.startswith("no HTTP response (") and cause.endswith(")") else cause
 
 
 def header_line(verdict: Verdict) -> str:

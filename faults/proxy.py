@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from compliance.settings import load_settings
 
 from .catalog import CATALOG, FAULTS, Context, Fault, get
+from .registry import Held, Outcome, Truncated
 from .messages import Request, Response, error_response
 
 HOP_BY_HOP = {
@@ -42,6 +43,8 @@ HOP_BY_HOP = {
     "host",
 }
 LISTENING = "fault-proxy: listening on"
+#: The longest a held request is held when its client never gives up.
+HOLD_LIMIT = 600.0
 STATS = "fault-proxy: stats"
 
 
@@ -88,7 +91,7 @@ class Stats:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.values = {"requests": 0, "altered": 0, "dropped": 0, "fault_errors": 0}
+        self.values = {"requests": 0, "altered": 0, "dropped": 0, "held": 0, "fault_errors": 0}
 
     def add(self, name: str) -> None:
         with self.lock:
@@ -142,7 +145,7 @@ class Handler(BaseHTTPRequestHandler):
             upstream_calls.append((sent, response))
             return response
 
-        outcome: Response | None
+        outcome: Outcome
         try:
             outcome = server.fault.play(request, forward, server.context)
         except UpstreamDropped:
@@ -157,10 +160,17 @@ class Handler(BaseHTTPRequestHandler):
         if outcome is None:
             server.stats.add("dropped")
             self.drop()
-            return
-        self.answer(outcome)
+        elif isinstance(outcome, Held):
+            server.stats.add("held")
+            self.hold()
+        elif isinstance(outcome, Truncated):
+            self.answer(outcome.response, outcome.sent)
+            self.drop()
+        else:
+            self.answer(outcome)
 
-    def answer(self, response: Response) -> None:
+    def answer(self, response: Response, sent: int | None = None) -> None:
+        """Write the answer; with ``sent``, only that much of its body (for a truncation)."""
         self.send_response(response.status)
         for name, value in response.headers.items():
             if name not in HOP_BY_HOP and name not in ("server", "date"):
@@ -168,7 +178,18 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(response.body)
+            self.wfile.write(response.body if sent is None else response.body[:sent])
+            self.wfile.flush()
+
+    def hold(self) -> None:
+        """Answer nothing until the client closes the connection (or HOLD_LIMIT passes)."""
+        self.close_connection = True
+        self.connection.settimeout(HOLD_LIMIT)
+        try:
+            while self.connection.recv(65536):
+                pass
+        except OSError:
+            pass
 
     def drop(self) -> None:
         """Close the client connection without a byte of answer, as a crashed handler does."""
@@ -180,7 +201,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def _altered(
-    request: Request, calls: list[tuple[Request, Response | None]], outcome: Response | None
+    request: Request, calls: list[tuple[Request, Response | None]], outcome: Outcome
 ) -> bool:
     """Whether the fault changed anything: what went upstream, or what comes back."""
     if len(calls) != 1:
@@ -192,7 +213,7 @@ def _altered(
 def list_faults() -> str:
     width = max(len(f.name) for f in FAULTS)
     lines = [f"{len(FAULTS)} faults (side, name, what the server gets wrong):"]
-    for side in ("request", "response", "error"):
+    for side in ("request", "response", "error", "transport"):
         for item in (f for f in FAULTS if f.side == side):
             only = "" if len(item.apis) > 1 else f" ({item.apis[0]} only)"
             lines.append(f"  {side:<8}  {item.name:<{width}}  {item.description}{only}")

@@ -9,6 +9,7 @@ players are pure but the cache faults' (``faults.cache``), which remember what t
   mishandles a feature would; the real server then computes a plausible but wrong answer.
 - **response** faults alter a good answer (values, dtype, shape, count, byte order, framing).
 - **error** faults alter failures (status, body shape, message) or accept what must be refused.
+- **transport** faults hold, reset or truncate answers: a server in trouble (``faults.transport``).
 
 Faults only act on ``POST /v1/{op}`` and ``POST /v2/{op}`` (error faults also on unknown
 operations); every other request passes through unchanged. ``areas`` is the pytest marker
@@ -26,8 +27,24 @@ from typing import Any, Callable, Literal
 from .messages import Answer, Request, Response
 
 Forward = Callable[[Request], Response]
-Outcome = Response | None  # None: close the connection without an answer
-Side = Literal["request", "response", "error"]
+
+
+@dataclass(frozen=True)
+class Held:
+    """No answer at all: the connection stays open until the client gives up."""
+
+
+@dataclass(frozen=True)
+class Truncated:
+    """The answer's headers (with its full Content-Length), ``sent`` bytes of body, a close."""
+
+    response: Response
+    sent: int
+
+
+# None: close the connection without an answer.
+Outcome = Response | Held | Truncated | None
+Side = Literal["request", "response", "error", "transport"]
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,10 @@ CONTEXT = Context(s3_auth=("s3user", "s3pass"), http_auth=("httpuser", "httppass
 
 
 def play(name: str, request: Request, server: FakeServer) -> Response | None:
-    return CATALOG[name].play(request, server, CONTEXT)
+    """The outcome of a fault that answers or drops (every side but transport)."""
+    outcome = CATALOG[name].play(request, server, CONTEXT)
+    assert outcome is None or isinstance(outcome, Response), outcome
+    return outcome
 
 
 def forwarded(name: str, request: Request) -> dict[str, Any]:

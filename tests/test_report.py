@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from compliance.client import STOPPED_ANSWERING
 from compliance.report import (
     CLIENT_LIMIT,
     ComplianceReport,
@@ -217,3 +218,14 @@ def test_headline_tells_the_client_limits_from_the_server_deviations() -> None:
         "COMPLIES apart from 2 known deviations (in clients, edge), "
         "1 of them limits of the client, not the server"
     )
+
+
+def test_headline_says_when_the_server_stopped_answering() -> None:
+    detail = "(3 requests in a row got no answer, the first: http://h/v2/sum (no answer in 10 s))"
+    stopped = [("difference", f"no HTTP response ({STOPPED_ANSWERING} {detail})")]
+    cause = f"the server stopped answering {detail}"
+    verdict = collect(
+        fake_report(feature="axis", outcome="failed", data=DIFFERENCE),
+        fake_report(feature="edge", outcome="failed", data=stopped),
+    )
+    assert _headline_of(verdict) == f"DOES NOT COMPLY: 2 failures in axis, edge; {cause}"

@@ -1,0 +1,146 @@
+"""The suite's own side when the server is in trouble (docs/spec.md#robustness), on the stack.
+
+A server that holds every request must cost a run a few timeouts per worker, not one per test,
+and the verdict must say the server stopped answering; Ctrl-C in the middle of a run must leave
+no object in either store and no process running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+from compliance import config
+from compliance.client import GIVE_UP_AFTER
+from faults.mutation_runs import REPO, ProxyProcess
+
+pytestmark = pytest.mark.stack
+
+SERVER = os.environ.get("ACTIVESTORAGE_STACK_REDUCTIONIST_URL", "http://127.0.0.1:8080")
+S3_URL = os.environ.get("ACTIVESTORAGE_STACK_S3_URL", "http://127.0.0.1:9000")
+BUCKETS = (config.BUCKET_NAME, config.PUBLIC_BUCKET_NAME)
+WORKERS = 2
+
+
+def _suite(url: str, *extra: str) -> list[str]:
+    command = [sys.executable, "-m", "pytest", "compliance", "-q", "-p", "no:cacheprovider"]
+    return command + ["-n", str(WORKERS), "--proxy-url", url, *extra]
+
+
+def _server_up() -> None:
+    try:
+        requests.get(SERVER + "/", timeout=3)
+    except requests.RequestException as error:
+        pytest.fail(f"server {SERVER} does not answer ({error}); scripts/local-stack.sh up")
+
+
+def test_a_server_that_holds_every_request_costs_a_few_timeouts(tmp_path: Path) -> None:
+    _server_up()
+    proxy = ProxyProcess("hold-every-request", SERVER, tmp_path / "proxy.log")
+    report = tmp_path / "report.json"
+    started = time.monotonic()
+    try:
+        url = proxy.start()
+        run = subprocess.run(
+            _suite(url, "-m", "operations", "--compliance-report-json", str(report)),
+            cwd=REPO,
+            capture_output=True,
+            timeout=600,
+        )
+    finally:
+        stats = proxy.stop()
+    seconds = time.monotonic() - started
+    print(f"suite against a black hole: {seconds:.1f} s, proxy stats {stats}")
+    assert run.returncode == 1, run.stdout[-2000:]
+    verdict = json.loads(report.read_text())
+    assert "the server stopped answering" in verdict["headline"]
+    assert verdict["totals"]["passed"] == 0 and verdict["totals"]["failed"] > 100
+    # Each worker waits out GIVE_UP_AFTER requests; every later one is not sent at all.
+    assert 0 < stats["held"] <= GIVE_UP_AFTER * WORKERS
+
+
+def _objects_under(prefix: str) -> list[str]:
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=S3_URL,
+        aws_access_key_id=os.environ.get("MINIO_ROOT_USER", "minioadmin"),
+        aws_secret_access_key=os.environ.get("MINIO_ROOT_PASSWORD", "minioadmin"),
+        region_name="us-east-1",
+    )
+    keys: list[str] = []
+    for bucket in BUCKETS:
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
+        keys += [f"{bucket}/{item['Key']}" for item in listed.get("Contents", [])]
+    return keys
+
+
+def _uploaded(marker_dir: Path) -> list[dict[str, str]]:
+    entries = []
+    for marker in marker_dir.glob("*"):
+        if marker.suffix != ".done":
+            try:
+                entries.append(json.loads(marker.read_text()))
+            except ValueError:
+                continue
+    return entries
+
+
+def _enough(uploaded: list[dict[str, str]]) -> bool:
+    """Enough stored to interrupt the run meaningfully: objects in both stores."""
+    return len(uploaded) >= 50 and any(entry["backend"] == "http" for entry in uploaded)
+
+
+def _still_running(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_ctrl_c_leaves_no_objects_and_no_processes(tmp_path: Path) -> None:
+    _server_up()
+    run_uid = uuid.uuid4().hex
+    marker_dir = Path("/tmp") / f"activestorage-{run_uid}"
+    log = tmp_path / "suite.log"
+    with open(log, "wb") as out:
+        suite = subprocess.Popen(
+            _suite(SERVER, f"--testrunuid={run_uid}"),
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, as a terminal's foreground job
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not _enough(_uploaded(marker_dir)) and time.monotonic() < deadline:
+            assert suite.poll() is None, log.read_text()[-2000:]
+            time.sleep(0.1)
+        uploaded = _uploaded(marker_dir)
+        assert _enough(uploaded), "the run stored too few objects to interrupt it meaningfully"
+        os.killpg(suite.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+        suite.wait(timeout=60)
+    finally:
+        if suite.poll() is None:
+            os.killpg(suite.pid, signal.SIGKILL)
+            suite.wait()
+    text = log.read_text(errors="replace")
+    assert suite.returncode == 2, text[-2000:]  # pytest's "interrupted"
+    assert not _still_running(suite.pid), "a process of the interrupted run is still running"
+    assert not marker_dir.exists()
+    assert _objects_under(f"compliance-{run_uid[:12]}") == []
+    http_objects = [e for e in uploaded if e["backend"] == "http"]
+    for entry in http_objects:
+        url = f"http://127.0.0.1:8000/{entry['bucket']}/{entry['key']}"
+        assert requests.head(url, auth=("admin", "admin"), timeout=5).status_code == 404, url
+    print(f"interrupted after {len(uploaded)} uploads ({len(http_objects)} HTTP): none left")
