@@ -14,6 +14,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
+from urllib.parse import urlsplit
 
 import cbor2
 import numpy as np
@@ -298,10 +299,48 @@ def _v2_shape_and_count(result: Result, payload: Mapping[Any, Any]) -> None:
         result.count_format = "list"
 
 
-#: Per server URL, this process's current run of requests without an answer: shared by every
-#: ServerClient of the process, so a test's own client counts with the session's.
-_UNANSWERED: dict[str, list[str]] = {}
-_UNANSWERED_LOCK = threading.Lock()
+class AnswerTracker:
+    """One server's current run of requests without an answer, shared by everything in this
+    process that posts to it (the session's client, a test's own client, the field's client)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._unanswered: list[str] = []
+
+    def note(self, answered: bool, what: str) -> None:
+        with self._lock:
+            if answered:
+                self._unanswered.clear()
+            else:
+                self._unanswered.append(what)
+
+    def note_error(self, url: str, error: requests.RequestException, timeout: float) -> None:
+        """Count a timeout or a refused connection; other transport errors count for nothing."""
+        if isinstance(error, requests.exceptions.Timeout):
+            self.note(False, f"{url} (no answer in {timeout:.0f} s)")
+        elif "Connection refused" in str(error):
+            self.note(False, f"{url} (connection refused)")
+
+    def stopped_answering(self) -> str | None:
+        """Why the server counts as stopped answering, or None while it still answers."""
+        with self._lock:
+            if len(self._unanswered) < GIVE_UP_AFTER:
+                return None
+            return (
+                f"{STOPPED_ANSWERING} ({len(self._unanswered)} requests in a row got no answer,"
+                f" the first: {self._unanswered[0]})"
+            )
+
+
+_TRACKERS: dict[str, AnswerTracker] = {}
+_TRACKERS_LOCK = threading.Lock()
+
+
+def tracker_for(server_url: str) -> AnswerTracker:
+    """The process's tracker of the server at ``server_url`` (scheme, host and port)."""
+    parts = urlsplit(server_url)
+    with _TRACKERS_LOCK:
+        return _TRACKERS.setdefault(f"{parts.scheme}://{parts.netloc}", AnswerTracker())
 
 
 class _NotSent(Exception):
@@ -319,8 +358,9 @@ class ServerClient:
     """Posts requests to the server under test: one HTTP session per thread, always a timeout.
 
     The timeout fits the request (``timeout_for``); after ``GIVE_UP_AFTER`` requests in a row
-    without an answer, later ones come back at once with ``STOPPED_ANSWERING`` and the first
-    unanswered request's URL, so the run finishes and its verdict names what happened.
+    without an answer (``AnswerTracker``), later ones come back at once with
+    ``STOPPED_ANSWERING`` and the first unanswered request's URL, so the run finishes and its
+    verdict names what happened.
     """
 
     def __init__(
@@ -337,24 +377,7 @@ class ServerClient:
         self.ca_cert = ca_cert
         self.trailing_slash = trailing_slash
         self._local = threading.local()
-        self._unanswered = _UNANSWERED.setdefault(self.proxy_url, [])
-
-    def _note_answer(self, answered: bool, what: str) -> None:
-        with _UNANSWERED_LOCK:
-            if answered:
-                self._unanswered.clear()
-            else:
-                self._unanswered.append(what)
-
-    def stopped_answering(self) -> str | None:
-        """Why the server counts as stopped answering, or None while it still answers."""
-        with _UNANSWERED_LOCK:
-            if len(self._unanswered) < GIVE_UP_AFTER:
-                return None
-            return (
-                f"{STOPPED_ANSWERING} ({len(self._unanswered)} requests in a row got no answer,"
-                f" the first: {self._unanswered[0]})"
-            )
+        self.answers = tracker_for(self.proxy_url)
 
     @property
     def session(self) -> requests.Session:
@@ -388,7 +411,7 @@ class ServerClient:
         content = b""
         transport_error = None
         repeated: dict[str, int] = {}
-        stopped = self.stopped_answering()
+        stopped = self.answers.stopped_answering()
         try:
             if stopped:
                 raise _NotSent(stopped)
@@ -407,7 +430,7 @@ class ServerClient:
                 response.content,
             )
             repeated = _repeated_headers(response)
-            self._note_answer(True, url)
+            self.answers.note(True, url)
         except _NotSent as error:
             transport_error = str(error)
         except requests.exceptions.SSLError as error:
@@ -415,10 +438,7 @@ class ServerClient:
         except requests.exceptions.RequestException as error:
             transport_error = f"{type(error).__name__}: {error}"
             self._local.session = None  # a broken connection must not poison the next request
-            if isinstance(error, requests.exceptions.Timeout):
-                self._note_answer(False, f"{url} (no answer in {timeout:.0f} s)")
-            elif "Connection refused" in str(error):
-                self._note_answer(False, f"{url} (connection refused)")
+            self.answers.note_error(url, error, timeout)
         exchange = HttpExchange(
             url,
             raw,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import numpy as np
 import requests
 
-from .client import HttpExchange
+from .client import STOPPED_ANSWERING, HttpExchange, tracker_for
 
 if TYPE_CHECKING:
     import pyfive  # type: ignore[import-untyped]
@@ -173,7 +173,8 @@ def recording_exchanges(timeout: float) -> Iterator[list[HttpExchange]]:
 
     Stands in for ``activestorage.reductionist.request``, the client's one call that posts
     (``session.post(url, json=request_data)``), making the same call with a ``timeout``: the
-    client sets none, and a server that hangs must fail the test, not hang the suite.
+    client sets none, and a server that hangs must fail the test, not hang the suite. Once
+    the server has stopped answering (``compliance.client.AnswerTracker``), nothing is sent.
     """
     from activestorage import reductionist
 
@@ -182,13 +183,20 @@ def recording_exchanges(timeout: float) -> Iterator[list[HttpExchange]]:
 
     def record(session: requests.Session, url: str, request_data: dict[str, Any]) -> Any:
         auth = session.auth if isinstance(session.auth, tuple) else None
+        answers = tracker_for(url)
         try:
+            stopped = answers.stopped_answering()
+            if stopped:
+                raise requests.ConnectionError(stopped)
             response = session.post(url, json=request_data, timeout=timeout)
         except requests.RequestException as error:
+            if not str(error).startswith(STOPPED_ANSWERING):
+                answers.note_error(url, error, timeout)
             body = json.dumps(request_data).encode()
             problem = f"{type(error).__name__}: {error}"
             seen.append(_exchange(url, body, auth, None, {}, b"", problem))
             raise
+        answers.note(True, url)
         body = json.dumps(request_data).encode()
         headers = {k.lower(): v for k, v in response.headers.items()}
         seen.append(_exchange(url, body, auth, response.status_code, headers, response.content))

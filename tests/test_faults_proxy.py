@@ -171,7 +171,7 @@ def test_an_answer_resets_the_count_of_unanswered_requests(
         for _ in range(GIVE_UP_AFTER - 1):
             assert client.post("sum", _sum_body("hold"), None).status is None
         assert client.post("sum", _sum_body(), None).status == 200
-    assert client.stopped_answering() is None
+    assert client.answers.stopped_answering() is None
 
 
 def test_request_timeout_grows_with_the_object() -> None:
