@@ -34,9 +34,16 @@ class StoreUnavailable(RuntimeError):
 
 
 def run_id() -> str:
-    """One id per pytest run, the same in every xdist worker of that run."""
-    return os.environ.get("PYTEST_XDIST_TESTRUNUID") or os.environ.setdefault(
-        "ACTIVESTORAGE_RUN_ID", uuid.uuid4().hex
+    """One id per pytest run, the same in every xdist worker of that run.
+
+    The controller sets ACTIVESTORAGE_RUN_ID (conftest) before its workers start, so it wins
+    over an inherited PYTEST_XDIST_TESTRUNUID: a suite run from inside another xdist run (the
+    project's own tests do that) must not share that run's objects.
+    """
+    return (
+        os.environ.get("ACTIVESTORAGE_RUN_ID")
+        or os.environ.get("PYTEST_XDIST_TESTRUNUID")
+        or os.environ.setdefault("ACTIVESTORAGE_RUN_ID", uuid.uuid4().hex)
     )
 
 

@@ -37,6 +37,13 @@ def _suite(url: str, *extra: str) -> list[str]:
     return command + ["-n", str(WORKERS), "--proxy-url", url, *extra]
 
 
+def _own_environment() -> dict[str, str]:
+    """This process's environment without the outer pytest-xdist run's variables."""
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "ACTIVESTORAGE_RUN"))
+    }
+
+
 def _server_up() -> None:
     try:
         requests.get(SERVER + "/", timeout=3)
@@ -54,6 +61,7 @@ def test_a_server_that_holds_every_request_costs_a_few_timeouts(tmp_path: Path) 
         run = subprocess.run(
             _suite(url, "-m", "operations", "--compliance-report-json", str(report)),
             cwd=REPO,
+            env=_own_environment(),
             capture_output=True,
             timeout=600,
         )
@@ -117,6 +125,7 @@ def test_ctrl_c_leaves_no_objects_and_no_processes(tmp_path: Path) -> None:
         suite = subprocess.Popen(
             _suite(SERVER, f"--testrunuid={run_uid}"),
             cwd=REPO,
+            env=_own_environment(),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, as a terminal's foreground job
