@@ -98,7 +98,12 @@ def setup_matplotlib() -> Any:
 
 
 def plot_sizes(report: dict[str, Any], path: Path) -> None:
-    """One boxplot panel per size: a box per proxy plus bypass, milliseconds from 0."""
+    """One boxplot panel per size: a box per proxy plus bypass, milliseconds from 0.
+
+    A ``--links`` run's report is drawn by ``plot_links`` instead."""
+    if "links" in report:
+        plot_links(report, path)
+        return
     plt = setup_matplotlib()
     sizes = report["sizes"]
     names = list(sizes[0]["timings_s"])
@@ -181,6 +186,69 @@ def _compact(count: int) -> str:
         if count >= factor:
             return f"{count / factor:.3g}{suffix}"
     return str(count)
+
+
+# --- the size benchmark over emulated links: speedup against size, a line per link ---------------
+
+
+def plot_links(report: dict[str, Any], path: Path) -> None:
+    """Speedup (bypass median / server median) against array size, log-log, one line per link
+    (and per proxy, if several), with the break-even line at 1x."""
+    plt = setup_matplotlib()
+    entries = report["links"]
+    config = report["config"]
+    proxies = list(entries[0]["results"])
+    with plt.rc_context(plot_style()):
+        fig, ax = plt.subplots(figsize=(12, 7.5))
+        for i, entry in enumerate(entries):
+            colour = PROXY_COLOURS[i % len(PROXY_COLOURS)]
+            for style, proxy in zip(("-", "--", ":", "-."), proxies):
+                result = entry["results"][proxy]
+                xs = [n / 1e6 for n in result["array_bytes"]]
+                ys = [f if f else float("nan") for f in result["speedups"]]
+                label = _link_label(entry) + (f" ({proxy})" if len(proxies) > 1 else "")
+                ax.plot(xs, ys, style, marker="o", color=colour, lw=2.5, ms=7, label=label)
+                ax.annotate(
+                    f"{ys[-1]:.3g}×", (xs[-1], ys[-1]), xytext=(8, 0), textcoords="offset points",
+                    va="center", fontsize=12, color=colour,
+                )  # fmt: skip
+        from matplotlib.ticker import FuncFormatter
+
+        ax.axhline(1.0, color="#333333", lw=1.2, ls="--")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        plain = FuncFormatter(lambda value, _: f"{value:g}")
+        ax.xaxis.set_major_formatter(plain)
+        ax.yaxis.set_major_formatter(plain)
+        ax.set_xlabel("array size (MB)")
+        ax.set_ylabel(f"speedup over {BYPASS} (×, log scale)")
+        ax.set_title("Above the dashed line the server wins")
+        ax.grid(True, which="major", axis="both", alpha=0.35)
+        ax.legend(loc="upper left")
+        frame_figure(
+            fig,
+            f"{config['operation']} of {config['dtype']} arrays: active storage vs bypass "
+            "over emulated links",
+            f"client -> link -> server, and client -> link -> S3 for {BYPASS}; the server reaches "
+            f"S3 directly.  Speedup = ratio of medians, {config['repeats']} requests each.",
+            f"{machine_line(report)}.  Links emulated with Toxiproxy on one machine; "
+            "measured bandwidth and RTT per link in the JSON.",
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+        plt.close(fig)
+
+
+def _link_label(entry: dict[str, Any]) -> str:
+    """``home: 50 Mbit/s, 20 ms (measured 49.7 Mbit/s, 19.6 ms)``; ``loopback (direct)``."""
+    link, check = entry["link"], entry["check"]
+    if check is None:
+        return f"{link['name']} (direct)"
+    bandwidth, rtt = check["measured_bandwidth_mbit"], check["measured_rtt_ms"]
+    return (
+        f"{link['name']}: {link['bandwidth_mbit']:g} Mbit/s, {link['rtt_ms']:g} ms "
+        f"(measured {bandwidth:.3g} Mbit/s, {rtt:.3g} ms)"
+    )
 
 
 # --- the parallel benchmark: throughput and latency against concurrency ---------------------------

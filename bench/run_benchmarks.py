@@ -11,6 +11,12 @@ Output, in the current directory unless ``--out DIR`` says otherwise:
 ``benchmark--{timestamp}.json`` (raw timings, phases, environment, summary per size, client
 overhead). The uploaded objects are removed at the end, also after an error or Ctrl-C.
 
+With ``--links lan,home,...`` (or ``--link 50Mbit,20ms``) the client reaches the servers and S3
+through emulated links (Toxiproxy, see ``bench.links``) while the servers reach S3 directly: per
+link the run checks the link (measured bandwidth and RTT against the configured, printed), times
+every size, and reports the speedup per size, the crossover size and the speedup at the largest;
+the PNG then shows speedup against size, one line per link.
+
 Run as ``activestorage-bench`` or ``python scripts/run-benchmarks.py``. Edit the configuration
 below, or override it on the command line (``--help``). S3 credentials can also come from
 ACTIVESTORAGE_AWS_ID / ACTIVESTORAGE_AWS_PASSWORD.
@@ -20,19 +26,20 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections import defaultdict
 from typing import Any, Sequence
 
 from tqdm import tqdm
 
 from bench.cli import add_common_arguments, run_script
-from bench.common import BYPASS, MAX_REPEATS, WELL_KNOWN_PATH, format_mb
-from bench.environment import environment, redact_url
+from bench.common import BYPASS, MAX_REPEATS, format_mb
+from bench.environment import environment
+from bench.linkbench import print_links_summary, run_links
+from bench.links import PRESETS, parse_custom_link, parse_links
 from bench.options import auth_from_env, parse_sizes, resolve_proxies
 from bench.plots import plot_sizes
-from bench.results import new_report, now_iso, size_entry
+from bench.results import new_report, now_iso
 from bench.runner import Bench
-from bench.stats import client_overhead_summary, summarize
+from bench.timing import time_workloads
 
 # --- Configuration: edit here, or override on the command line ---------------------------------
 
@@ -78,10 +85,26 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=REPEATS,
         help=f"timed requests per target and size, 1..{MAX_REPEATS} (default %(default)s)",
     )
+    parser.add_argument(
+        "--links",
+        default=None,
+        metavar="NAMES",
+        help="time through emulated links, comma-separated presets: "
+        f"{', '.join(PRESETS)} (figures and sources in the README); needs Toxiproxy",
+    )
+    parser.add_argument(
+        "--link",
+        action="append",
+        default=[],
+        metavar="BANDWIDTH,RTT",
+        help="a custom emulated link, e.g. 50Mbit,20ms (whole ms); repeatable; after --links",
+    )
     args = parser.parse_args(argv)
     try:
         args.sizes = parse_sizes(args.sizes)
         args.proxies = resolve_proxies(args.proxy, PROXY_URLS)
+        args.links = parse_links(args.links) if args.links else []
+        args.links += [parse_custom_link(text) for text in args.link]
     except ValueError as error:
         parser.error(str(error))
     if not 1 <= args.repeats <= MAX_REPEATS:
@@ -105,54 +128,26 @@ def run(args: argparse.Namespace, bench: Bench) -> dict[str, Any]:
         "warmup_requests_per_target_and_size": 1,
         "order": "interleaved: each repeat times every target once, starting target rotating",
     }
+    if args.links:
+        config["links"] = [link.to_json() for link in args.links]
     env = environment(args.proxies, args.s3_source, bench.servers)
     report = new_report("run-benchmarks", config, env)
-    workloads = [bench.prepare(size) for size in tqdm(args.sizes, desc="uploading", unit="array")]
-    names = bench.names
-    floors = {
-        t.name: [bench.time_http_floor(t) for _ in range(max(args.repeats, 10))]
-        for t in bench.targets
-    }
-    sizes: list[dict[str, Any]] = []
-    overhead: dict[str, Any] = {
-        t.name: {
-            "http_floor_s": summarize(floors[t.name]),
-            "http_floor_url": redact_url(t.url + WELL_KNOWN_PATH),
-            "per_size": [],
-        }
-        for t in bench.targets
-    }
-    total = len(workloads) * len(names) * (args.repeats + 1)
-    with tqdm(total=total, desc="timing", unit="req") as bar:
-        for work in workloads:
-            bar.set_postfix_str(format_mb(work.array_nbytes))
-            timings: dict[str, list[float]] = {name: [] for name in names}
-            phases: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in names}
-            first = {name: bench.measure(name, work).total for name in names}  # warm-up, checked
-            bar.update(len(names))
-            for repeat in range(args.repeats):
-                shift = repeat % len(names)
-                for name in names[shift:] + names[:shift]:
-                    sample = bench.measure(name, work)
-                    timings[name].append(sample.total)
-                    for phase, seconds in sample.phases.items():
-                        phases[name][phase].append(seconds)
-                    bar.update(1)
-            sizes.append(
-                size_entry(work.size_bytes, work.elements, args.dtype, timings, phases, first)
-            )
-            for target in bench.targets:
-                entry = client_overhead_summary(
-                    phases[target.name], timings[target.name], floors[target.name]
-                )
-                overhead[target.name]["per_size"].append(
-                    {"array_bytes": work.array_nbytes, **entry}
-                )
-    report.update(sizes=sizes, client_overhead=overhead, finished=now_iso(), complete=True)
+    # ascending, so that the crossover (the smallest size from which the server wins) is defined
+    sizes = sorted(args.sizes) if args.links else args.sizes
+    workloads = [bench.prepare(size) for size in tqdm(sizes, desc="uploading", unit="array")]
+    if args.links:
+        entries = run_links(bench, workloads, args.links, args.proxies, args.repeats, args.dtype)
+        report.update(links=entries, finished=now_iso(), complete=True)
+        return report
+    results, overhead = time_workloads(bench, workloads, args.repeats, args.dtype)
+    report.update(sizes=results, client_overhead=overhead, finished=now_iso(), complete=True)
     return report
 
 
 def print_summary(report: dict[str, Any]) -> None:
+    if "links" in report:
+        print_links_summary(report)
+        return
     config = report["config"]
     print(
         f"\n{config['operation']} of {config['dtype']}, {config['repeats']} timed requests "

@@ -147,6 +147,7 @@ class Bench:
             )
             for name, url in proxies.items()
         ]
+        self.bypass_s3 = self.store  # whose S3 client the bypass GETs use (see route)
         self.created_bucket = False
         self.removed = 0  # objects deleted by cleanup()
         self.servers: dict[str, Any] = {}
@@ -207,6 +208,20 @@ class Bench:
                 pass  # another run's objects are in it: leave it
         return self.removed
 
+    def route(self, proxy_urls: Mapping[str, str], s3_url: str) -> None:
+        """Send the timed requests along other paths (emulated links), or back with the direct
+        URLs. Only the client's requests move: request bodies still name the direct S3 URL the
+        servers fetch from."""
+        profile, api, timeout = self.profile, self.api, self.timeout
+        self.targets = [
+            Target(n, u, ServerClient(u, api, timeout, trailing_slash=profile.trailing_slash))
+            for n, u in proxy_urls.items()
+        ]
+        auth = self.auth
+        self.bypass_s3 = ObjectStore(
+            s3_url, auth[0], auth[1], "", ("", ""), timeout, run=self.store.run, key_prefix="link"
+        )
+
     # --- data ----------------------------------------------------------------------------------
 
     def prepare(self, size_bytes: int) -> Workload:
@@ -264,7 +279,8 @@ class Bench:
 
         t0 = time.perf_counter()
         try:
-            blob = self.store.s3.get_object(Bucket=work.ref.bucket, Key=work.ref.key)["Body"].read()
+            s3 = self.bypass_s3.s3
+            blob = s3.get_object(Bucket=work.ref.bucket, Key=work.ref.key)["Body"].read()
         except (BotoCoreError, ClientError) as error:
             raise BenchmarkError(
                 f"S3 store {self.s3_source}: GET {work.ref.url}: {error}"

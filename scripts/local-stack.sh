@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole local stack on loopback, in the background, with one command.
 #
-#   scripts/local-stack.sh up [--tls] [--cache] [--with-v1-build] [--with-v012-build] [--all]
+#   scripts/local-stack.sh up [--tls] [--cache] [--links[=LINK]] [--with-v1-build] [--with-v012-build] [--all]
 #   scripts/local-stack.sh down
 #   scripts/local-stack.sh status
 #   scripts/local-stack.sh logs [SERVICE] [-f]
@@ -21,6 +21,12 @@
 #   reductionist-cache    0.13.1, chunk cache (--cache)   http://127.0.0.1:${REDUCTIONIST_CACHE_PORT:-8084}
 #   reductionist-v1-cache 0.11.0, chunk cache (--cache)   http://127.0.0.1:${REDUCTIONIST_V1_CACHE_PORT:-8085}
 #                         (when 0.11.0 runs); cache folders <state>/cache/<service>, emptied at start
+#   toxiproxy             Toxiproxy 2.5.0 API (--links)   http://127.0.0.1:${ACTIVESTORAGE_TOXIPROXY_PORT:-8474}
+#                         emulated links (`run-benchmarks.py --links home`); built with go install
+#                         into <state>/tools when missing. With it, standing link proxies (LINK: a
+#                         preset lan|campus|home|remote, or BANDWIDTH,RTT; default home, checked and
+#                         printed): 127.0.0.1:8601 -> server, :8602 -> S3, :8603 -> HTTP store. The
+#                         benchmarks make their own link proxies (the next free of 8601-8619)
 #
 # --all is --tls --cache --with-v1-build --with-v012-build: every server (what CI runs).
 #
@@ -35,7 +41,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/stack-common.sh"
 
 SERVICES=(s3 http-store reductionist reductionist-v012 reductionist-v1 reductionist-tls
-    reductionist-cache reductionist-v1-cache)
+    reductionist-cache reductionist-v1-cache toxiproxy)
 expected_file="$STACK_DIR/expected-services"
 
 usage() {
@@ -76,12 +82,14 @@ older_release() {
 }
 
 cmd_up() {
-    local tls=0 cache=0 build_v1="${ACTIVESTORAGE_BUILD_V1:-0}" arg
+    local tls=0 cache=0 links="" build_v1="${ACTIVESTORAGE_BUILD_V1:-0}" arg
     local build_v012="${ACTIVESTORAGE_BUILD_V012:-0}"
     for arg in "$@"; do
         case "$arg" in
         --tls) tls=1 ;;
         --cache) cache=1 ;;
+        --links) links=home ;;
+        --links=*) links="${arg#--links=}" ;;
         --with-v1-build) build_v1=1 ;;
         --with-v012-build) build_v012=1 ;;
         --all) tls=1 cache=1 build_v1=1 build_v012=1 ;;
@@ -117,6 +125,13 @@ cmd_up() {
             echo "Reductionist $v1 with the chunk cache skipped: $v1 does not run"
         fi
     fi
+    if [ -n "$links" ]; then
+        expect toxiproxy
+        "$here/run-toxiproxy.sh" --background
+        stack_require_venv
+        "$STACK_PY" -m bench.stack_links "$links" ||
+            stack_die "the link proxies for $links are not right (see above)"
+    fi
     echo "local stack up in $((SECONDS - start))s (state: $STACK_DIR; stop with: $0 down)"
 }
 
@@ -138,6 +153,7 @@ service_health() {
             "${MINIO_ROOT_PASSWORD:-minioadmin}" 2 2>/dev/null
         ;;
     http-store) stack_http_ok "$url/healthz" ;;
+    toxiproxy) stack_http_ok "$url/version" ;;
     reductionist-tls)
         stack_http_ok "$url/.well-known/reductionist-schema" --cacert "$STACK_DIR/tls/ca.pem"
         ;;
