@@ -111,6 +111,12 @@ step "benchmark smoke" python scripts/run-benchmarks.py --sizes 40KB,400KB --rep
     --out "$bench_out"
 step "parallel benchmark smoke" python scripts/run-parallel-benchmarks.py --size 40KB \
     --workers 1,2 --requests 10 --out "$bench_out"
+# Emulated links (Toxiproxy, pinned, built once into the state folder) and the client's workload.
+step "toxiproxy install" scripts/run-toxiproxy.sh --install
+step "benchmark smoke over links" python scripts/run-benchmarks.py --links loopback,home \
+    --sizes 40KB,400KB --repeats 2 --out "$bench_out"
+step "client-workload benchmark smoke" python scripts/run-client-benchmark.py --smoke \
+    --links home --out "$bench_out"
 rm -rf "$bench_out"
 
 stack_down
