@@ -32,6 +32,13 @@ PROXY_CA_CERT: str | None = None
 HTTP_SOURCE = "http://127.0.0.1:8000"
 HTTP_USERNAME = "admin"
 HTTP_PASSWORD = "admin"
+# A server of the same release as PROXY_URL kept for the robustness tests (docs/spec.md#robustness):
+# they put Toxiproxy between it and the stores and break the stores' answers, which would disturb
+# every other test on the main server. None skips them. The local stack's is on 8086
+# (`scripts/local-stack.sh up --robustness`).
+ROBUSTNESS_PROXY_URL: str | None = None
+# Toxiproxy's API, on which the robustness tests make their fault proxies (127.0.0.1:8620-8621).
+TOXIPROXY_URL = "http://127.0.0.1:8474"
 
 # --- What the server supports: None means "as the profile says" ---------------------------------
 

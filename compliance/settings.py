@@ -73,6 +73,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HTTP_USERNAME", str, help="HTTP store Basic user"),
     Setting("HTTP_PASSWORD", str, secret=True, help="HTTP store Basic password"),
     Setting("REQUEST_TIMEOUT", float, help="seconds allowed per HTTP call"),
+    Setting(
+        "ROBUSTNESS_PROXY_URL",
+        _parse_optional_str,
+        help="a server of PROXY_URL's release kept for the robustness tests",
+    ),
+    Setting("TOXIPROXY_URL", str, help="Toxiproxy API for the robustness tests' fault proxies"),
     Setting("TEST_X_ACTIVESTORAGE_COUNT_HEADER", _parse_bool, help="check response counts"),
     Setting("COMPRESSION_ALGS", _parse_list, help="comma-separated compression ids"),
     Setting("FILTER_ALGS", _parse_list, help="comma-separated filter ids"),
@@ -101,6 +107,8 @@ class Settings:
     http_username: str
     http_password: str
     request_timeout: float
+    robustness_proxy_url: str | None
+    toxiproxy_url: str
     sources: Mapping[str, str]  # setting name -> where its value came from
 
     def describe(self) -> list[str]:
@@ -217,8 +225,15 @@ def load_settings(
         http_username=str(values["HTTP_USERNAME"]),
         http_password=str(values["HTTP_PASSWORD"]),
         request_timeout=float(values["REQUEST_TIMEOUT"]),
+        robustness_proxy_url=_stripped(values["ROBUSTNESS_PROXY_URL"]),
+        toxiproxy_url=str(values["TOXIPROXY_URL"]).rstrip("/"),
         sources=sources,
     )
+
+
+def _stripped(url: Any) -> str | None:
+    """An optional URL without its trailing slash; None (or empty) stays None."""
+    return str(url).rstrip("/") if url else None
 
 
 def _parse(setting: Setting, value: Any, origin: str) -> Any:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole local stack on loopback, in the background, with one command.
 #
-#   scripts/local-stack.sh up [--tls] [--cache] [--links[=LINK]] [--with-v1-build] [--with-v012-build] [--all]
+#   scripts/local-stack.sh up [--tls] [--cache] [--robustness] [--links[=LINK]] [--with-v1-build]
+#                             [--with-v012-build] [--all]
 #   scripts/local-stack.sh down
 #   scripts/local-stack.sh status
 #   scripts/local-stack.sh logs [SERVICE] [-f]
@@ -21,14 +22,19 @@
 #   reductionist-cache    0.13.1, chunk cache (--cache)   http://127.0.0.1:${REDUCTIONIST_CACHE_PORT:-8084}
 #   reductionist-v1-cache 0.11.0, chunk cache (--cache)   http://127.0.0.1:${REDUCTIONIST_V1_CACHE_PORT:-8085}
 #                         (when 0.11.0 runs); cache folders <state>/cache/<service>, emptied at start
-#   toxiproxy             Toxiproxy 2.5.0 API (--links)   http://127.0.0.1:${ACTIVESTORAGE_TOXIPROXY_PORT:-8474}
+#   reductionist-robust   0.13.1 for backend faults   http://127.0.0.1:${REDUCTIONIST_ROBUST_PORT:-8086}
+#                         (--robustness, with toxiproxy): the robustness tests put fault proxies
+#                         (127.0.0.1:8620 -> S3, :8621 -> HTTP store) between it and the stores
+#   toxiproxy             Toxiproxy 2.5.0 API (--links, --robustness)
+#                                                         http://127.0.0.1:${ACTIVESTORAGE_TOXIPROXY_PORT:-8474}
 #                         emulated links (`run-benchmarks.py --links home`); built with go install
 #                         into <state>/tools when missing. With it, standing link proxies (LINK: a
 #                         preset lan|campus|home|remote, or BANDWIDTH,RTT; default home, checked and
 #                         printed): 127.0.0.1:8601 -> server, :8602 -> S3, :8603 -> HTTP store. The
 #                         benchmarks make their own link proxies (the next free of 8601-8619)
 #
-# --all is --tls --cache --with-v1-build --with-v012-build: every server (what CI runs).
+# --all is --tls --cache --robustness --with-v1-build --with-v012-build: every server (what CI
+# runs).
 #
 # `up` is idempotent (running services are only health-checked) and sets up the venv and installs
 # what is missing (nginx, Reductionist 0.13.1). `down` stops only the PIDs the stack started.
@@ -41,7 +47,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/stack-common.sh"
 
 SERVICES=(s3 http-store reductionist reductionist-v012 reductionist-v1 reductionist-tls
-    reductionist-cache reductionist-v1-cache toxiproxy)
+    reductionist-cache reductionist-v1-cache reductionist-robust toxiproxy)
 expected_file="$STACK_DIR/expected-services"
 
 usage() {
@@ -82,17 +88,18 @@ older_release() {
 }
 
 cmd_up() {
-    local tls=0 cache=0 links="" build_v1="${ACTIVESTORAGE_BUILD_V1:-0}" arg
+    local tls=0 cache=0 robust=0 links="" build_v1="${ACTIVESTORAGE_BUILD_V1:-0}" arg
     local build_v012="${ACTIVESTORAGE_BUILD_V012:-0}"
     for arg in "$@"; do
         case "$arg" in
         --tls) tls=1 ;;
         --cache) cache=1 ;;
+        --robustness) robust=1 ;;
         --links) links=home ;;
         --links=*) links="${arg#--links=}" ;;
         --with-v1-build) build_v1=1 ;;
         --with-v012-build) build_v012=1 ;;
-        --all) tls=1 cache=1 build_v1=1 build_v012=1 ;;
+        --all) tls=1 cache=1 robust=1 build_v1=1 build_v012=1 ;;
         *) usage ;;
         esac
     done
@@ -125,9 +132,15 @@ cmd_up() {
             echo "Reductionist $v1 with the chunk cache skipped: $v1 does not run"
         fi
     fi
-    if [ -n "$links" ]; then
+    if [ "$robust" = 1 ]; then
+        expect reductionist-robust
+        "$here/run-reductionist.sh" --background --robustness
+    fi
+    if [ -n "$links" ] || [ "$robust" = 1 ]; then
         expect toxiproxy
         "$here/run-toxiproxy.sh" --background
+    fi
+    if [ -n "$links" ]; then
         stack_require_venv
         "$STACK_PY" -m bench.stack_links "$links" ||
             stack_die "the link proxies for $links are not right (see above)"

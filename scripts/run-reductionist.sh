@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reductionist, the active storage server under test, on loopback.
 #
-#   scripts/run-reductionist.sh [--background] [--v1 | --v012] [--tls | --cache]
+#   scripts/run-reductionist.sh [--background] [--v1 | --v012] [--tls | --cache | --robustness]
 #
 #   (default)     reductionist 0.13.1 (v2 API)   http://127.0.0.1:${REDUCTIONIST_V2_PORT:-8080}
 #   --v012        reductionist 0.12.1 (v2 API)   http://127.0.0.1:${REDUCTIONIST_V012_PORT:-8082}
@@ -13,6 +13,11 @@
 #                                                http://127.0.0.1:${REDUCTIONIST_CACHE_PORT:-8084}
 #   --v1 --cache  reductionist 0.11.0 with its chunk cache on
 #                                                http://127.0.0.1:${REDUCTIONIST_V1_CACHE_PORT:-8085}
+#   --robustness  reductionist 0.13.1 kept for the robustness tests (backend faults: Toxiproxy between
+#                 it and the stores)             http://127.0.0.1:${REDUCTIONIST_ROBUST_PORT:-8086}
+#                 Configured as the main server; requests name the fault proxies' store URLs, so
+#                 black holes and slow stores tie up this server's workers and pools, not the
+#                 main server's.
 #
 # Chunk cache (--cache): --use-chunk-cache --chunk-cache-path <state>/cache/<service>, emptied at
 # each start; REDUCTIONIST_CHUNK_CACHE_QUEUE_SIZE (default 8; never left to the CPU count, which
@@ -39,7 +44,8 @@ background=0
 release=0.13
 tls=0
 cache=0
-usage_line="usage: $0 [--background] [--v1 | --v012] [--tls | --cache]"
+robust=0
+usage_line="usage: $0 [--background] [--v1 | --v012] [--tls | --cache | --robustness]"
 for arg in "$@"; do
     case "$arg" in
     --background) background=1 ;;
@@ -50,6 +56,7 @@ for arg in "$@"; do
         ;;
     --tls) tls=1 ;;
     --cache) cache=1 ;;
+    --robustness) robust=1 ;;
     -h | --help)
         stack_usage "$0"
         exit 0
@@ -57,7 +64,10 @@ for arg in "$@"; do
     *) stack_die "unknown option $arg ($usage_line)" ;;
     esac
 done
-[ "$tls$cache" != 11 ] || stack_die "--tls and --cache cannot be combined ($usage_line)"
+[ $((tls + cache + robust)) -le 1 ] ||
+    stack_die "--tls, --cache and --robustness cannot be combined ($usage_line)"
+[ "$robust" = 0 ] || [ "$release" = 0.13 ] ||
+    stack_die "--robustness runs reductionist 0.13.1 only ($usage_line)"
 [ "$tls" = 0 ] || [ "$release" = 0.13 ] ||
     stack_die "--tls runs reductionist 0.13.1 only ($usage_line)"
 [ "$cache" = 0 ] || [ "$release" != 0.12 ] ||
@@ -91,6 +101,7 @@ case "$release" in
     port="${REDUCTIONIST_V2_PORT:-8080}"
     [ "$tls" = 1 ] && name=reductionist-tls && port="${REDUCTIONIST_TLS_PORT:-8443}"
     [ "$cache" = 1 ] && port="${REDUCTIONIST_CACHE_PORT:-8084}"
+    [ "$robust" = 1 ] && name=reductionist-robust && port="${REDUCTIONIST_ROBUST_PORT:-8086}"
     ;;
 esac
 [ "$cache" = 1 ] && name="$name-cache"

@@ -96,6 +96,9 @@ for dir in compliance faults bench scripts tests; do
 done
 step "mypy ${mypy_targets[*]}" mypy "${mypy_targets[@]}"
 
+# Toxiproxy (pinned, built once into the state folder): the emulated links, and the project's
+# test of the emulation itself, which skips without it.
+step "toxiproxy install" scripts/run-toxiproxy.sh --install
 step "pytest tests" pytest tests
 
 # The compliance suite itself against every server of the stack, each with its profile.
@@ -111,8 +114,7 @@ step "benchmark smoke" python scripts/run-benchmarks.py --sizes 40KB,400KB --rep
     --out "$bench_out"
 step "parallel benchmark smoke" python scripts/run-parallel-benchmarks.py --size 40KB \
     --workers 1,2 --requests 10 --out "$bench_out"
-# Emulated links (Toxiproxy, pinned, built once into the state folder) and the client's workload.
-step "toxiproxy install" scripts/run-toxiproxy.sh --install
+# The client's workload over an emulated link.
 step "benchmark smoke over links" python scripts/run-benchmarks.py --links loopback,home \
     --sizes 40KB,400KB --repeats 2 --out "$bench_out"
 step "client-workload benchmark smoke" python scripts/run-client-benchmark.py --smoke \
