@@ -31,6 +31,36 @@ if TYPE_CHECKING:
 
 #: The distribution that provides ``activestorage``, for skip reasons and the report.
 CLIENT = "PyActiveStorage"
+#: Seconds a request of the client may take when nothing else sets a timeout: the client sets
+#: none, and a server that holds a request must not hang a benchmark or a test.
+DEFAULT_TIMEOUT = 60.0
+
+
+class _TimeoutAdapter(requests.adapters.HTTPAdapter):
+    """An adapter that gives every request without a timeout ``DEFAULT_TIMEOUT``."""
+
+    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = DEFAULT_TIMEOUT
+        return super().send(request, **kwargs)
+
+
+def _with_default_timeout() -> None:
+    """Make the client's sessions (``reductionist.get_session``) time out; once per process."""
+    from activestorage import reductionist  # type: ignore[import-untyped]
+
+    made = reductionist.get_session
+    if getattr(made, "with_default_timeout", False):
+        return
+
+    def get_session(*args: Any, **kwargs: Any) -> requests.Session:
+        session = made(*args, **kwargs)
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, _TimeoutAdapter())
+        return session
+
+    get_session.with_default_timeout = True  # type: ignore[attr-defined]
+    reductionist.get_session = get_session
 
 
 def client_missing() -> str | None:
@@ -95,6 +125,7 @@ def _make_active(
     """An ``Active`` set up to reduce on the server (API v2) with ``operation`` (None: select)."""
     from activestorage.active import Active
 
+    _with_default_timeout()
     if isinstance(dataset, str) and interface_type != "s3":
         dataset = f"{s3_url.rstrip('/')}/{dataset}"  # the HTTP store's URL of the file
     active = Active(

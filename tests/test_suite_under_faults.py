@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -77,14 +78,24 @@ def test_a_server_that_holds_every_request_costs_a_few_timeouts(tmp_path: Path) 
     assert 0 < stats["held"] <= GIVE_UP_AFTER * WORKERS
 
 
-def _objects_under(prefix: str) -> list[str]:
-    s3 = boto3.client(
+S3_AUTH = (
+    os.environ.get("MINIO_ROOT_USER", "minioadmin"),
+    os.environ.get("MINIO_ROOT_PASSWORD", "minioadmin"),
+)
+
+
+def _s3() -> Any:
+    return boto3.client(
         "s3",
         endpoint_url=S3_URL,
-        aws_access_key_id=os.environ.get("MINIO_ROOT_USER", "minioadmin"),
-        aws_secret_access_key=os.environ.get("MINIO_ROOT_PASSWORD", "minioadmin"),
+        aws_access_key_id=S3_AUTH[0],
+        aws_secret_access_key=S3_AUTH[1],
         region_name="us-east-1",
     )
+
+
+def _objects_under(prefix: str) -> list[str]:
+    s3 = _s3()
     keys: list[str] = []
     for bucket in BUCKETS:
         listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
@@ -153,3 +164,37 @@ def test_ctrl_c_leaves_no_objects_and_no_processes(tmp_path: Path) -> None:
         url = f"http://127.0.0.1:8000/{entry['bucket']}/{entry['key']}"
         assert requests.head(url, auth=("admin", "admin"), timeout=5).status_code == 404, url
     print(f"interrupted after {len(uploaded)} uploads ({len(http_objects)} HTTP): none left")
+
+
+def test_the_field_client_gives_up_on_a_held_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyActiveStorage sets no timeout of its own; the suite's driver gives its sessions one."""
+    pytest.importorskip("activestorage", reason="PyActiveStorage is not installed")
+    from compliance import pyactive
+    from compliance.netcdf_files import write_file
+
+    _server_up()
+    data = write_file(tmp_path / "f.nc").read_bytes()
+    s3 = _s3()
+    key = f"suite-under-faults/{uuid.uuid4().hex}.nc"
+    s3.put_object(Bucket=config.BUCKET_NAME, Key=key, Body=data)
+    proxy = ProxyProcess("hold-every-request", SERVER, tmp_path / "proxy.log")
+    monkeypatch.setattr(pyactive, "DEFAULT_TIMEOUT", 0.5)
+    try:
+        url = proxy.start()
+        with pytest.raises(requests.Timeout):
+            pyactive.reduce_with_client(
+                dataset=f"{config.BUCKET_NAME}/{key}",
+                ncvar="f32_zlib_fill",
+                server_url=url,
+                s3_url=S3_URL,
+                auth=S3_AUTH,
+                operation="sum",
+                index=(slice(None), slice(None), slice(None)),
+                max_threads=2,
+            )
+    finally:
+        stats = proxy.stop()
+        s3.delete_object(Bucket=config.BUCKET_NAME, Key=key)
+    assert stats["held"] >= 1
