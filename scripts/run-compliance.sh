@@ -6,6 +6,11 @@
 # Sets up the venv, brings the whole local stack up (`scripts/local-stack.sh up --all`, building
 # what is missing), then runs the suite (pytest -n auto) once per server, with its profile:
 #   0.13.1        reductionist-0.13        http://127.0.0.1:${REDUCTIONIST_V2_PORT:-8080}
+#                 with the robustness area played on its own server (--robustness-proxy-url
+#                 http://127.0.0.1:${REDUCTIONIST_ROBUST_PORT:-8086}, Toxiproxy API --toxiproxy-url
+#                 http://127.0.0.1:${ACTIVESTORAGE_TOXIPROXY_PORT:-8474}); the other runs skip it,
+#                 and so does this one when that server does not answer (a failure with
+#                 --require-all)
 #   0.13.1 TLS    reductionist-0.13        https://127.0.0.1:${REDUCTIONIST_TLS_PORT:-8443}
 #                 (-m "tls or operations" only, verified with <state>/tls/ca.pem)
 #   0.13.1 cache  reductionist-0.13-cache  http://127.0.0.1:${REDUCTIONIST_CACHE_PORT:-8084}
@@ -95,6 +100,24 @@ sys.exit(0 if rc == 0 and report["complies"] else 1)
 EOF
 }
 
+# floor START BEFORE AFTER: the run's wall time (from START, date +%s.%N) against the server's
+# summed response time (its /metrics totals BEFORE and AFTER: "SECONDS COUNT" or "none").
+floor() {
+    "$py" - "$@" <<'EOF'
+import sys
+import time
+
+began, before, after = float(sys.argv[1]), sys.argv[2].split(), sys.argv[3].split()
+wall = time.time() - began
+if len(before) != 2 or len(after) != 2:
+    print(f"wall {wall:.1f} s; the server has no /metrics: no floor to compare with")
+    sys.exit(0)
+seconds, count = float(after[0]) - float(before[0]), int(after[1]) - int(before[1])
+ratio = f"{wall / seconds:.1f}x" if seconds > 0 else "n/a"
+print(f"wall {wall:.1f} s against the server's {seconds:.1f} s for {count} requests: {ratio}")
+EOF
+}
+
 # suite LABEL REPORT URL PROFILE [PYTEST ARGS...]: one run of the suite, its summary line.
 suite() {
     local label=$1 report=$2 url=$3 profile=$4
@@ -113,18 +136,42 @@ suite() {
         [ "$require_all" = 0 ] || bad=1
         return 0
     fi
-    local json="$reports/compliance-$report.json" rc=0 start=$SECONDS line
+    local json="$reports/compliance-$report.json" rc=0 start=$SECONDS line before began
+    local ca_arg=()
+    [ ${#curl_ca[@]} = 0 ] || ca_arg=("$ca_cert")
     rm -f "$json"
+    before=$("$py" -m compliance.server_metrics "$url" "${ca_arg[@]}")
+    began=$(date +%s.%N)
     "$py" -m pytest compliance -n auto --proxy-url "$url" --profile "$profile" "$@" \
         --compliance-report "$reports/compliance-$report.md" --compliance-report-json "$json" \
         "${extra[@]}" || rc=$?
     line=$(verdict "$json" "$rc") || bad=1
     echo "---- compliance: $label: $line ($((SECONDS - start))s)"
+    echo "---- compliance: $label: $(floor "$began" "$before" \
+        "$("$py" -m compliance.server_metrics "$url" "${ca_arg[@]}")")"
     summary+=("$(printf '%-13s %-40s %s' "$label" "$shown" "$line")")
 }
 
 loopback() { printf 'http://127.0.0.1:%s' "$1"; }
-suite "0.13.1" reductionist-0.13 "$(loopback "${REDUCTIONIST_V2_PORT:-8080}")" reductionist-0.13
+# robustness_options: the options that play the robustness area on its own server, or none (the
+# area skips) when that server does not answer.
+robustness_options() {
+    local url
+    url=$(loopback "${REDUCTIONIST_ROBUST_PORT:-8086}")
+    if curl -s -o /dev/null --max-time 5 "$url/.well-known/reductionist-schema"; then
+        robust=(--robustness-proxy-url "$url"
+            --toxiproxy-url "$(loopback "${ACTIVESTORAGE_TOXIPROXY_PORT:-8474}")")
+        return 0
+    fi
+    echo "---- compliance: robustness: no server at $url (scripts/local-stack.sh up --robustness)"
+    summary+=("$(printf '%-13s %-40s %s' robustness reductionist-0.13 "skipped: no server at $url")")
+    [ "$require_all" = 0 ] || bad=1
+}
+
+robust=()
+robustness_options
+suite "0.13.1" reductionist-0.13 "$(loopback "${REDUCTIONIST_V2_PORT:-8080}")" reductionist-0.13 \
+    "${robust[@]}"
 suite "0.13.1 TLS" reductionist-0.13-tls "https://127.0.0.1:${REDUCTIONIST_TLS_PORT:-8443}" \
     reductionist-0.13 -m "tls or operations" --proxy-ca-cert "$ca_cert"
 suite "0.13.1 cache" reductionist-0.13-cache "$(loopback "${REDUCTIONIST_CACHE_PORT:-8084}")" \
