@@ -11,11 +11,9 @@ from .case import Case
 from .conftest import Verify
 from .gating import require
 from .profiles import ALL_DTYPES, Profile
+from .spaces import COMPRESSIONS, FILTERS
 
 pytestmark = pytest.mark.compression
-
-COMPRESSIONS = ["gzip", "zlib", "blosc2"]
-FILTERS = [(), ("shuffle",), ("shuffle_simd",)]
 
 
 def _require_pipeline(profile: Profile, compression: str | None, filters: tuple[str, ...]) -> None:

@@ -14,10 +14,9 @@ from .conftest import Verify
 from .gating import require
 from .profiles import ALL_DTYPES, ALL_OPERATIONS, Profile
 from .settings import Settings
+from .spaces import SHAPES
 
 pytestmark = pytest.mark.operations
-
-SHAPES = [(10,), (7, 5), (3, 4, 5), (2, 3, 2, 3)]
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
