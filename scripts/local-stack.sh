@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole local stack on loopback, in the background, with one command.
 #
-#   scripts/local-stack.sh up [--tls] [--cache] [--robustness] [--links[=LINK]] [--with-v1-build]
-#                             [--with-v012-build] [--all]
+#   scripts/local-stack.sh up [--tls] [--cache] [--robustness] [--cluster] [--links[=LINK]]
+#                             [--with-v1-build] [--with-v012-build] [--all]
 #   scripts/local-stack.sh down
 #   scripts/local-stack.sh status
 #   scripts/local-stack.sh logs [SERVICE] [-f]
@@ -22,9 +22,13 @@
 #   reductionist-cache    0.13.1, chunk cache (--cache)   http://127.0.0.1:${REDUCTIONIST_CACHE_PORT:-8084}
 #   reductionist-v1-cache 0.11.0, chunk cache (--cache)   http://127.0.0.1:${REDUCTIONIST_V1_CACHE_PORT:-8085}
 #                         (when 0.11.0 runs); cache folders <state>/cache/<service>, emptied at start
-#   reductionist-robust   0.13.1 for backend faults   http://127.0.0.1:${REDUCTIONIST_ROBUST_PORT:-8086}
-#                         (--robustness, with toxiproxy): the robustness tests put fault proxies
+#   reductionist-robust   0.13.1, faults (--robustness)   http://127.0.0.1:${REDUCTIONIST_ROBUST_PORT:-8086}
+#                         with toxiproxy: the robustness tests put backend-fault proxies
 #                         (127.0.0.1:8620 -> S3, :8621 -> HTTP store) between it and the stores
+#   reductionist-cluster-1, -2  0.13.1 backends (--cluster) http://127.0.0.1:8651, :8652
+#   haproxy               HAProxy over both (--cluster)   http://127.0.0.1:${HAPROXY_PORT:-8650}
+#                         balance leastconn, health checks; stats :${HAPROXY_STATS_PORT:-8653}/stats
+#                         (scripts/run-haproxy.sh: config generated into <state>/haproxy)
 #   toxiproxy             Toxiproxy 2.5.0 API (--links, --robustness)
 #                                                         http://127.0.0.1:${ACTIVESTORAGE_TOXIPROXY_PORT:-8474}
 #                         emulated links (`run-benchmarks.py --links home`); built with go install
@@ -33,8 +37,8 @@
 #                         printed): 127.0.0.1:8601 -> server, :8602 -> S3, :8603 -> HTTP store. The
 #                         benchmarks make their own link proxies (the next free of 8601-8619)
 #
-# --all is --tls --cache --robustness --with-v1-build --with-v012-build: every server (what CI
-# runs).
+# --all is --tls --cache --robustness --cluster --with-v1-build --with-v012-build: every server
+# (what CI runs).
 #
 # `up` is idempotent (running services are only health-checked) and sets up the venv and installs
 # what is missing (nginx, Reductionist 0.13.1). `down` stops only the PIDs the stack started.
@@ -47,7 +51,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/stack-common.sh"
 
 SERVICES=(s3 http-store reductionist reductionist-v012 reductionist-v1 reductionist-tls
-    reductionist-cache reductionist-v1-cache reductionist-robust toxiproxy)
+    reductionist-cache reductionist-v1-cache reductionist-robust toxiproxy
+    reductionist-cluster-1 reductionist-cluster-2 haproxy)
 expected_file="$STACK_DIR/expected-services"
 
 usage() {
@@ -88,18 +93,19 @@ older_release() {
 }
 
 cmd_up() {
-    local tls=0 cache=0 robust=0 links="" build_v1="${ACTIVESTORAGE_BUILD_V1:-0}" arg
+    local tls=0 cache=0 robust=0 cluster=0 links="" build_v1="${ACTIVESTORAGE_BUILD_V1:-0}" arg
     local build_v012="${ACTIVESTORAGE_BUILD_V012:-0}"
     for arg in "$@"; do
         case "$arg" in
         --tls) tls=1 ;;
         --cache) cache=1 ;;
         --robustness) robust=1 ;;
+        --cluster) cluster=1 ;;
         --links) links=home ;;
         --links=*) links="${arg#--links=}" ;;
         --with-v1-build) build_v1=1 ;;
         --with-v012-build) build_v012=1 ;;
-        --all) tls=1 cache=1 robust=1 build_v1=1 build_v012=1 ;;
+        --all) tls=1 cache=1 robust=1 cluster=1 build_v1=1 build_v012=1 ;;
         *) usage ;;
         esac
     done
@@ -135,6 +141,14 @@ cmd_up() {
     if [ "$robust" = 1 ]; then
         expect reductionist-robust
         "$here/run-reductionist.sh" --background --robustness
+    fi
+    if [ "$cluster" = 1 ]; then
+        expect reductionist-cluster-1
+        "$here/run-reductionist.sh" --background --cluster=1
+        expect reductionist-cluster-2
+        "$here/run-reductionist.sh" --background --cluster=2
+        expect haproxy
+        "$here/run-haproxy.sh" --background
     fi
     if [ -n "$links" ] || [ "$robust" = 1 ]; then
         expect toxiproxy

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reductionist, the active storage server under test, on loopback.
 #
-#   scripts/run-reductionist.sh [--background] [--v1 | --v012] [--tls | --cache | --robustness]
+#   scripts/run-reductionist.sh [--background] [--v1 | --v012] [--tls | --cache | --robustness |
+#                               --cluster=N]
 #
 #   (default)     reductionist 0.13.1 (v2 API)   http://127.0.0.1:${REDUCTIONIST_V2_PORT:-8080}
 #   --v012        reductionist 0.12.1 (v2 API)   http://127.0.0.1:${REDUCTIONIST_V012_PORT:-8082}
@@ -18,6 +19,8 @@
 #                 Configured as the main server; requests name the fault proxies' store URLs, so
 #                 black holes and slow stores tie up this server's workers and pools, not the
 #                 main server's.
+#   --cluster=N   reductionist 0.13.1, backend N (1 or 2) behind HAProxy (scripts/run-haproxy.sh):
+#                 reductionist-cluster-N on http://127.0.0.1:(${REDUCTIONIST_CLUSTER_PORT:-8650} + N)
 #
 # Chunk cache (--cache): --use-chunk-cache --chunk-cache-path <state>/cache/<service>, emptied at
 # each start; REDUCTIONIST_CHUNK_CACHE_QUEUE_SIZE (default 8; never left to the CPU count, which
@@ -45,7 +48,8 @@ release=0.13
 tls=0
 cache=0
 robust=0
-usage_line="usage: $0 [--background] [--v1 | --v012] [--tls | --cache | --robustness]"
+cluster=
+usage_line="usage: $0 [--background] [--v1 | --v012] [--tls | --cache | --robustness | --cluster=N]"
 for arg in "$@"; do
     case "$arg" in
     --background) background=1 ;;
@@ -57,6 +61,7 @@ for arg in "$@"; do
     --tls) tls=1 ;;
     --cache) cache=1 ;;
     --robustness) robust=1 ;;
+    --cluster=1 | --cluster=2) cluster=${arg#--cluster=} ;;
     -h | --help)
         stack_usage "$0"
         exit 0
@@ -72,6 +77,8 @@ done
     stack_die "--tls runs reductionist 0.13.1 only ($usage_line)"
 [ "$cache" = 0 ] || [ "$release" != 0.12 ] ||
     stack_die "--cache runs reductionist 0.13.1 or (with --v1) 0.11.0 ($usage_line)"
+[ -z "$cluster" ] || [ "$release$tls$cache$robust" = 0.13000 ] ||
+    stack_die "--cluster=N runs plain reductionist 0.13.1 ($usage_line)"
 
 REDUCTIONIST_VERSION="${REDUCTIONIST_VERSION:-0.13.1}"
 REDUCTIONIST_V012_VERSION="${REDUCTIONIST_V012_VERSION:-0.12.1}"
@@ -105,6 +112,10 @@ case "$release" in
     ;;
 esac
 [ "$cache" = 1 ] && name="$name-cache"
+if [ -n "$cluster" ]; then
+    name=reductionist-cluster-$cluster
+    port=$((${REDUCTIONIST_CLUSTER_PORT:-8650} + cluster))
+fi
 scheme=http
 [ "$tls" = 1 ] && scheme=https
 url="$scheme://127.0.0.1:$port"

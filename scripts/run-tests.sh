@@ -119,6 +119,15 @@ step "benchmark smoke over links" python scripts/run-benchmarks.py --links loopb
     --sizes 40KB,400KB --repeats 2 --out "$bench_out"
 step "client-workload benchmark smoke" python scripts/run-client-benchmark.py --smoke \
     --links home --out "$bench_out"
+# Load with every answer checked: the soak on one server and on the HAProxy pair, and Locust in
+# distributed mode (a master and workers on 127.0.0.1) against the pair.
+step "soak smoke" activestorage-soak --smoke --server http://127.0.0.1:8080 \
+    --service reductionist --out "$bench_out"
+step "soak smoke (HAProxy pair)" activestorage-soak --smoke --server http://127.0.0.1:8650 \
+    --service reductionist-cluster-1 --service reductionist-cluster-2 --service haproxy \
+    --out "$bench_out"
+step "locust distributed smoke (HAProxy pair)" activestorage-locust --smoke \
+    --host http://127.0.0.1:8650 --out "$bench_out/locust"
 rm -rf "$bench_out"
 
 stack_down
