@@ -267,16 +267,7 @@ def mix_setup(server: str, profile: str | None, run: str | None, timeout: float)
     if profile:
         options["PROFILE"] = profile
     settings = load_settings(options, os.environ)
-    store = ObjectStore(
-        settings.s3_source,
-        settings.aws_id,
-        settings.aws_password,
-        settings.http_source,
-        (settings.http_username, settings.http_password),
-        settings.request_timeout,
-        run=run or uuid.uuid4().hex,
-        key_prefix="load",
-    )
+    store = ObjectStore.for_settings(settings, run=run or uuid.uuid4().hex, key_prefix="load")
     client = ServerClient(
         settings.proxy_url,
         settings.profile.api,

@@ -90,14 +90,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def _make_store(settings: Settings) -> ObjectStore:
-    return ObjectStore(
-        settings.s3_source,
-        settings.aws_id,
-        settings.aws_password,
-        settings.http_source,
-        (settings.http_username, settings.http_password),
-        settings.request_timeout,
-    )
+    return ObjectStore.for_settings(settings)
 
 
 def _preflight(settings: Settings, store: ObjectStore) -> None:

@@ -22,6 +22,7 @@ from .client import ObjectRef
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from .settings import Settings
 
 #: How long a worker waits for another worker's upload of the same object.
 UPLOAD_WAIT_SECONDS = 60.0
@@ -73,6 +74,22 @@ class ObjectStore:
         self.marker_dir.mkdir(parents=True, exist_ok=True)
         self._s3: S3Client | None = None
         self._http: requests.Session | None = None
+
+    @classmethod
+    def for_settings(
+        cls, settings: "Settings", run: str | None = None, key_prefix: str = "compliance"
+    ) -> "ObjectStore":
+        """The stores a run's settings name, with their credentials and timeout."""
+        return cls(
+            settings.s3_source,
+            settings.aws_id,
+            settings.aws_password,
+            settings.http_source,
+            (settings.http_username, settings.http_password),
+            settings.request_timeout,
+            run=run,
+            key_prefix=key_prefix,
+        )
 
     # --- clients --------------------------------------------------------------------------------
 
