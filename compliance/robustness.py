@@ -23,7 +23,7 @@ from .profiles import Profile
 from .robustness_toxiproxy import (
     FaultProxy,
     Toxiproxy,
-    ToxiproxyUnavailable,
+    ToxiproxyError,
     fault_proxy,
     one_at_a_time,
 )
@@ -150,7 +150,7 @@ class FaultBench:
         self.client = client
         self.runner = runner
         self.stores = stores  # backend -> store URL
-        self.lock_key = f"{toxiproxy.url} {client.proxy_url}"
+        self.lock_key = f"{toxiproxy.base} {client.proxy_url}"
 
     def play(self, fault: Fault, backend: str, wait: float, recover: bool) -> Outcome:
         """Send the test request under ``fault`` (waiting at most ``wait`` s), then, with
@@ -177,20 +177,20 @@ class FaultBench:
 
     def _start(self, proxy: FaultProxy, fault: Fault) -> None:
         if fault.down:
-            self.toxiproxy.set_enabled(proxy, False)
+            self.toxiproxy.set_enabled(proxy.name, False)
         for each in fault.toxics:
-            self.toxiproxy.add_toxic(proxy, each)
+            self.toxiproxy.add_toxic(proxy.name, each)
 
     def _stop(self, proxy: FaultProxy, fault: Fault) -> None:
         """Remove the fault. Toxiproxy 2.5.0 can hang removing a toxic that is part way through
         a chunk for a connection the server has closed (seen with ``slicer``); the proxy is
         then made afresh, at the same address and without the fault."""
         try:
-            self.toxiproxy.clear_toxics(proxy)
-        except ToxiproxyUnavailable:
+            self.toxiproxy.clear_toxics(proxy.name)
+        except ToxiproxyError:
             self.toxiproxy.create(proxy)
         if fault.down:
-            self.toxiproxy.set_enabled(proxy, True)
+            self.toxiproxy.set_enabled(proxy.name, True)
 
     def _send(
         self,

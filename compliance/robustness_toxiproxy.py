@@ -1,7 +1,7 @@
 """Toxiproxy between the robustness server and its stores, driven through Toxiproxy's API.
 
-The suite's own small client of that API (``compliance`` may not import ``bench``, whose
-``bench/toxiproxy.py`` serves the benchmarks' emulated links). One fault proxy per test, made and
+Through the shared API client (``compliance.toxiproxy_api``, which the benchmarks' emulated
+links use too). One fault proxy per test, made and
 removed by the test, in front of one store: ``robustness-s3`` on 127.0.0.1:8620 and
 ``robustness-http`` on 127.0.0.1:8621. Faults are played one at a time (``one_at_a_time``), so
 each is judged on its own whatever the xdist layout.
@@ -15,18 +15,13 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 from urllib.parse import urlsplit
 
-import requests
+from .toxiproxy_api import HOST, ToxiproxyApi, ToxiproxyError
 
 #: Where each store's fault proxy listens (docs/spec.md#robustness: ports 8620-8649).
 FAULT_PORTS = {"s3": 8620, "http": 8621}
-HOST = "127.0.0.1"
-
-
-class ToxiproxyUnavailable(RuntimeError):
-    """Toxiproxy did not answer, or refused a call; the message names the URL and the call."""
 
 
 @dataclass(frozen=True)
@@ -50,65 +45,18 @@ def fault_proxy(backend: str, store_url: str) -> FaultProxy:
     return FaultProxy(f"robustness-{backend}", FAULT_PORTS[backend], upstream)
 
 
-class Toxiproxy:
-    """Calls to one Toxiproxy API; each failure is a ToxiproxyUnavailable naming the call."""
-
-    def __init__(self, url: str, timeout: float = 15.0) -> None:
-        self.url = url.rstrip("/")
-        self.timeout = timeout
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "activestorage-compliance"  # it refuses browsers
-
-    def version(self) -> str | None:
-        """Toxiproxy's version, or None when nothing answers at ``url``."""
-        try:
-            response = self.session.get(f"{self.url}/version", timeout=self.timeout)
-        except requests.RequestException:
-            return None
-        return response.text.strip() if response.status_code == 200 else None
-
-    def _call(self, method: str, path: str, body: Any = None, missing_ok: bool = False) -> Any:
-        try:
-            response = self.session.request(
-                method, self.url + path, json=body, timeout=self.timeout
-            )
-        except requests.RequestException as error:
-            raise ToxiproxyUnavailable(
-                f"toxiproxy {self.url} unreachable ({type(error).__name__})"
-            ) from None
-        if response.status_code == 404 and missing_ok:
-            return None
-        if response.status_code // 100 != 2:
-            raise ToxiproxyUnavailable(
-                f"toxiproxy {method} {path} answered {response.status_code}: "
-                f"{response.text.strip()[:200]}"
-            )
-        return response.json() if response.content else None
+class Toxiproxy(ToxiproxyApi):
+    """The shared API client, with the fault proxies' own verbs."""
 
     def create(self, proxy: FaultProxy) -> None:
         """Make ``proxy`` afresh (a leftover of the same name is removed first)."""
         self.delete(proxy)
-        listen = f"{HOST}:{proxy.port}"
-        self._call(
-            "POST",
-            "/proxies",
-            {"name": proxy.name, "listen": listen, "upstream": proxy.upstream, "enabled": True},
-        )
+        if not self.create_proxy(proxy.name, f"{HOST}:{proxy.port}", proxy.upstream):
+            raise ToxiproxyError(f"toxiproxy could not listen on {HOST}:{proxy.port}")
 
     def delete(self, proxy: FaultProxy) -> None:
         """Remove ``proxy``; Toxiproxy closes its connections, so nothing stays held."""
-        self._call("DELETE", f"/proxies/{proxy.name}", missing_ok=True)
-
-    def set_enabled(self, proxy: FaultProxy, enabled: bool) -> None:
-        """A disabled proxy does not listen: connections to it are refused (the store is down)."""
-        self._call("POST", f"/proxies/{proxy.name}", {"enabled": enabled})
-
-    def add_toxic(self, proxy: FaultProxy, toxic: dict[str, Any]) -> None:
-        self._call("POST", f"/proxies/{proxy.name}/toxics", toxic)
-
-    def clear_toxics(self, proxy: FaultProxy) -> None:
-        for toxic in self._call("GET", f"/proxies/{proxy.name}/toxics") or []:
-            self._call("DELETE", f"/proxies/{proxy.name}/toxics/{toxic['name']}", missing_ok=True)
+        self.delete_proxy(proxy.name)
 
 
 @contextmanager
