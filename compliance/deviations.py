@@ -97,10 +97,11 @@ _NAN_PANICS = (
 _REDUCTIONIST_OPERATIONS = _F_ORDER_AXIS_RESULTS + _INFINITE_EXTREMES + _NAN_PANICS
 _HTTP_OFFSET_WITHOUT_SIZE = (
     Deviation(
-        r"test_http_backend\.py::test_http_offset_only",
+        r"test_http_backend\.py::test_http_(offset_only|size_only_unaligned)",
         "the HTTP backend sends a Range header only when both offset and size are given: an "
-        "offset alone is ignored and the whole object is read (400 raw size mismatch; "
-        "spec#http-backend)",
+        "offset alone is ignored and the whole object is read (400 raw size mismatch), and a "
+        "size alone also reads the whole object, which fails with 500 'failed to convert from "
+        "bytes to i32' when its length is not a whole number of items (spec#http-backend)",
     ),
 )
 _NO_UPSTREAM_READ_TIMEOUT = (
@@ -124,12 +125,24 @@ _HTTP_STORE_DOWN_IS_400 = (
 )
 
 # all other modules
+_BLOSC2_ZEROS_REFUSED = (
+    Deviation(
+        r"test_compression\.py::test_blosc2_all_zero_data\[",
+        "blosc2 data that are all zeros are refused with 400 'failed to decompress data: failed "
+        "to decompress blosc2 data', while constant non-zero data and zeros under gzip or zlib "
+        "decode (found by the fuzz area; reading: python-blosc2 stores an all-zero chunk as a "
+        "special-value chunk, which the server's blosc2 decoder does not take) (spec#compression)",
+    ),
+)
 FEATURES: Table = {
     "reductionist-0.13": _REDUCTIONIST_OPERATIONS
     + _HTTP_OFFSET_WITHOUT_SIZE
     + _NO_UPSTREAM_READ_TIMEOUT
-    + _HTTP_STORE_DOWN_IS_400,
-    "reductionist-0.12": _REDUCTIONIST_OPERATIONS + _HTTP_OFFSET_WITHOUT_SIZE,
+    + _HTTP_STORE_DOWN_IS_400
+    + _BLOSC2_ZEROS_REFUSED,
+    "reductionist-0.12": _REDUCTIONIST_OPERATIONS
+    + _HTTP_OFFSET_WITHOUT_SIZE
+    + _BLOSC2_ZEROS_REFUSED,
     "reductionist-0.11": _REDUCTIONIST_OPERATIONS,
 }
 

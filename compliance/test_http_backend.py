@@ -61,6 +61,12 @@ def test_http_size_only(verify: Verify) -> None:
     verify(Case("sum", "int32", (12,), backend="http", trailing=16))
 
 
+def test_http_size_only_unaligned(verify: Verify) -> None:
+    """The same with an object whose length is not a whole number of items (found by the fuzz
+    area: the grid's padding was always a multiple of the item size)."""
+    verify(Case("sum", "int32", (12,), backend="http", trailing=3))
+
+
 @pytest.mark.parametrize("compression", ["gzip", "zlib", "blosc2"])
 def test_http_compressed_filtered(compression: str, verify: Verify, profile: Profile) -> None:
     require(profile, "compression", compression)
