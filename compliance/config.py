@@ -42,7 +42,8 @@ TOXIPROXY_URL = "http://127.0.0.1:8474"
 
 # --- What the server supports: None means "as the profile says" ---------------------------------
 
-# Named capability set of the server under test (see compliance/profiles.py).
+# Named capability set of the server under test (see compliance/profiles.py), or "auto": probe the
+# server and take the nearest built-in profile (compliance/probe.py).
 PROFILE = "reductionist-0.13"
 # Whether to check the count in responses (v1 header x-activestorage-count, v2 CBOR `count`).
 TEST_X_ACTIVESTORAGE_COUNT_HEADER: bool | None = None

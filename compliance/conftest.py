@@ -16,6 +16,7 @@ from typing import Any, Callable
 import pytest
 import requests
 
+from . import auto_profile
 from .case import Case, CaseRunner, Prepared
 from .checks import SpecDifference, Statuses, assert_error, assert_result
 from .client import Result, ServerClient
@@ -23,6 +24,8 @@ from .profiles import Profile
 from .report import FEATURE_AREAS, ComplianceReport, Verdict, feature_area, spec_section
 from .settings import SETTINGS, ConfigError, Settings, load_settings
 from .storage import ObjectStore, StoreUnavailable
+
+pytest_plugins = ["compliance.fuzz_plugin"]
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 STORE_KEY = pytest.StashKey[ObjectStore]()
@@ -55,6 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="leave the run's test objects in S3 and the HTTP store",
     )
+    auto_profile.add_options(group)
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -65,8 +69,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for area, description in FEATURE_AREAS.items():
         config.addinivalue_line("markers", f"{area}: {description}")
     options = {s.name: config.getoption(s.dest) for s in SETTINGS}
+    options["PROFILE"] = auto_profile.worker_profile(config) or options["PROFILE"]
     try:
-        settings = load_settings(options, os.environ)
+        settings = load_settings(options, os.environ, auto=auto_profile.chooser(config))
     except ConfigError as error:
         raise pytest.UsageError(f"compliance configuration: {error}") from None
     config.stash[SETTINGS_KEY] = settings
@@ -86,7 +91,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return ["active storage compliance: " + line for line in config.stash[SETTINGS_KEY].describe()]
+    lines = config.stash[SETTINGS_KEY].describe() + auto_profile.header_lines(config)
+    return ["active storage compliance: " + line for line in lines]
 
 
 def _make_store(settings: Settings) -> ObjectStore:

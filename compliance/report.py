@@ -39,6 +39,7 @@ FEATURE_AREAS: dict[str, str] = {
     "cache": "what only a server with its chunk cache on can get wrong",
     "clients": "the field's client (PyActiveStorage) on netCDF4 files, end to end",
     "robustness": "the server when its object store misbehaves (backend faults)",
+    "fuzz": "requests drawn at random for the profile (Hypothesis), checked by the grid's oracle",
 }
 COLUMNS = ("passed", "failed", "skipped", "deviations")
 #: The spec this suite holds servers to, relative to the repository root.

@@ -12,9 +12,11 @@ from types import ModuleType
 from typing import Any, Callable, Mapping
 
 from . import config as default_config
-from .profiles import Profile, resolve_profile
+from .profiles import DEFAULT_PROFILE, Profile, resolve_profile
 
 ENV_PREFIX = "ACTIVESTORAGE_"
+#: The PROFILE value that has the server probed for its profile (compliance/probe.py).
+AUTO_PROFILE = "auto"
 
 
 class ConfigError(ValueError):
@@ -181,8 +183,13 @@ def load_settings(
     options: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     config_module: ModuleType = default_config,
+    auto: Callable[[Settings], str] | None = None,
 ) -> Settings:
-    """Resolve every setting; ``options`` maps setting names to pytest option values (or None)."""
+    """Resolve every setting; ``options`` maps setting names to pytest option values (or None).
+
+    PROFILE ``auto`` asks ``auto`` for a built-in profile name, given the settings with the
+    default profile (it probes the server they name).
+    """
     options = options or {}
     environ = environ or {}
     values: dict[str, Any] = {}
@@ -199,6 +206,11 @@ def load_settings(
             values[setting.name] = getattr(config_module, setting.name, None)
             sources[setting.name] = "config.py"
     user_profiles = getattr(config_module, "PROFILES", {}) or {}
+    if values["PROFILE"] == AUTO_PROFILE:
+        if auto is None:
+            raise ConfigError(f"PROFILE ({sources['PROFILE']}): 'auto' needs the server probed")
+        values["PROFILE"] = auto(_settings(values, sources, resolve_profile(DEFAULT_PROFILE)))
+        sources["PROFILE"] += " (auto: probed)"
     try:
         base = resolve_profile(str(values["PROFILE"]), user_profiles)
     except ValueError as error:
@@ -211,7 +223,10 @@ def load_settings(
     for name, value in switches.items():
         if value is None:
             sources[name] = f"profile {base.name}"
-    profile = _apply_switches(base, switches)
+    return _settings(values, sources, _apply_switches(base, switches))
+
+
+def _settings(values: Mapping[str, Any], sources: dict[str, str], profile: Profile) -> Settings:
     return Settings(
         profile=profile,
         proxy_url=str(values["PROXY_URL"]).rstrip("/"),

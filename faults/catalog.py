@@ -7,6 +7,7 @@ the order of ``FAULTS``, of ``--list`` and of a mutation-score run.
 from __future__ import annotations
 
 from . import request, cache, request_players, response, framing, error, transport  # noqa: F401
+from . import offgrid  # noqa: F401
 from .edits import selected_shape
 from .registry import FAULTS, NONE, Context, Fault, Side
 

@@ -107,9 +107,9 @@ def _scenarios(api: str) -> Iterator[tuple[Request, Callable[[Request], Response
     fields = {
         "shape": [4, 3],
         "order": "F",
-        "offset": 8,
+        "offset": 9,
         "size": 48,
-        "selection": [[-4, 4, 2], [0, 3, 1]],
+        "selection": [[-4, 4, 2], [2, -4, -1]],
         "axis": [1, 0],
         "byte_order": "big",
         "compression": {"id": "zlib"},
