@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import data
+from .checks import assert_error, assert_result
 from .client import ObjectRef, Result, ServerClient, build_body
 from .oracle import AXIS_ABSENT, Axis, Expected, expected_result
 from .profiles import Profile
@@ -169,6 +170,18 @@ class CaseRunner:
         return prepared, self.client.post(
             case.op, prepared.body, prepared.auth, object_bytes=_bytes_to_reduce(prepared.encoded)
         )
+
+    def check(self, case: Case) -> Result:
+        """Send ``case`` and compare every field of the answer with the oracle (the ``verify``
+        fixture and the fuzz area); raises SpecDifference on the first differing answer."""
+        __tracebackhide__ = True
+        prepared, result = self.send(case)
+        expected = self.expect(case, prepared)
+        if expected.error_status is not None:
+            assert_error(result, expected.error_status, self.profile)
+        else:
+            assert_result(expected, result, self.profile)
+        return result
 
     def expect(self, case: Case, prepared: Prepared) -> Expected:
         return expected_result(

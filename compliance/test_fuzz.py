@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Verbosity, given, reject, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from .case import Case, CaseRunner
-from .checks import SpecDifference, assert_error, assert_result
+from .checks import SpecDifference
 from .fuzz_strategies import cases
 from .profiles import Profile
 
@@ -36,17 +36,6 @@ def example_database(profile: Profile) -> DirectoryBasedExampleDatabase:
     <repo>/.stack): one folder per profile, since the same draws make other cases elsewhere."""
     state = Path(os.environ.get("ACTIVESTORAGE_STACK_DIR") or _REPOSITORY / ".stack")
     return DirectoryBasedExampleDatabase(state / "hypothesis" / profile.name)
-
-
-def check_case(runner: CaseRunner, profile: Profile, case: Case) -> None:
-    """The `verify` fixture's steps: send the case and compare the answer with the oracle."""
-    __tracebackhide__ = True
-    prepared, result = runner.send(case)
-    expected = runner.expect(case, prepared)
-    if expected.error_status is not None:
-        assert_error(result, expected.error_status, profile)
-    else:
-        assert_result(expected, result, profile)
 
 
 def test_drawn_requests(runner: CaseRunner, profile: Profile, pytestconfig: pytest.Config) -> None:
@@ -68,7 +57,7 @@ def test_drawn_requests(runner: CaseRunner, profile: Profile, pytestconfig: pyte
     def drawn(case: Case) -> None:
         number = next(tried)
         try:
-            check_case(runner, profile, case)
+            runner.check(case)
         except AssertionError as error:
             if isinstance(error, SpecDifference) and profile.instability(
                 error.differences, error.exchange.transport_error

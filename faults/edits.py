@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import base64
 import copy
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 import numpy as np
 
-from .messages import Request, Response, json_response
+from .messages import Answer, Request, Response, json_response
 
 
 def selection_slices(body: dict[str, Any]) -> list[list[Any]]:
@@ -57,6 +57,17 @@ def reduced_axes(body: dict[str, Any], ndim: int) -> list[int] | None:
         return [axis]
     if isinstance(axis, list) and all_ints(axis):
         return sorted(axis)
+    return None
+
+
+def last_element_off(answer: Answer) -> None | Literal[False]:
+    """Change the last element of the result (False: an empty result, nothing to change)."""
+    values = answer.values()
+    if values.size == 0:
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):
+        values[-1] = changed_element(values[-1])
+    answer.set_values(values)
     return None
 
 

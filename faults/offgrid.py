@@ -8,21 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import numpy as np
 
-from .edits import changed_element
+from .edits import last_element_off
 from .messages import Answer, Request
 from .registry import answer_fault
-
-
-def _last_element_off(answer: Answer) -> None | Literal[False]:
-    values = answer.values()
-    if values.size == 0:
-        return False
-    with np.errstate(over="ignore", invalid="ignore"):
-        values[-1] = changed_element(values[-1])
-    answer.set_values(values)
-    return None
 
 
 def _has_negative_stride(body: dict[str, Any]) -> bool:
@@ -42,7 +31,7 @@ def _compressed_reversed_slice(answer: Answer, request: Request) -> None | Liter
     body = request.json()
     if body is None or "compression" not in body or not _has_negative_stride(body):
         return False
-    return _last_element_off(answer)
+    return last_element_off(answer)
 
 
 @answer_fault(
@@ -57,4 +46,4 @@ def _big_endian_odd_offset_f_order(answer: Answer, request: Request) -> None | L
     offset = body.get("offset")
     if not isinstance(offset, int) or offset % 2 == 0:
         return False
-    return _last_element_off(answer)
+    return last_element_off(answer)
