@@ -19,17 +19,7 @@ STACK_TAG=haproxy
 # shellcheck source=scripts/stack-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/stack-common.sh"
 
-background=0
-for arg in "$@"; do
-    case "$arg" in
-    --background) background=1 ;;
-    -h | --help)
-        stack_usage "$0"
-        exit 0
-        ;;
-    *) stack_die "unknown option $arg (usage: $0 [--background])" ;;
-    esac
-done
+stack_background_option "$@"
 
 name=haproxy
 port="${HAPROXY_PORT:-8650}"
@@ -129,4 +119,4 @@ stack_say "starting $bin on $url (config $cfg)"
 pid=$(stack_spawn "$name" "$log" "$bin" -db -f "$cfg")
 stack_wait_healthy "$name" "$pid" 15 "$log" healthy || exit 1
 ready "pid $pid"
-[ "$background" = 1 ] || stack_follow "$name" "$pid" "$log"
+[ "$STACK_BACKGROUND" = 1 ] || stack_follow "$name" "$pid" "$log"

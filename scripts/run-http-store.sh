@@ -18,17 +18,7 @@ STACK_TAG=http-store
 # shellcheck source=scripts/stack-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/stack-common.sh"
 
-background=0
-for arg in "$@"; do
-    case "$arg" in
-    --background) background=1 ;;
-    -h | --help)
-        stack_usage "$0"
-        exit 0
-        ;;
-    *) stack_die "unknown option $arg (usage: $0 [--background])" ;;
-    esac
-done
+stack_background_option "$@"
 
 HTTP_PORT="${HTTP_PORT:-8000}"
 HTTP_USERNAME="${HTTP_USERNAME:-admin}"
@@ -154,4 +144,4 @@ pid=$(stack_spawn "$name" "$log" "$nginx_bin" -p "$hdir/" -e stderr \
 stack_wait_healthy "$name" "$pid" "$HTTP_START_TIMEOUT" "$log" health || exit 1
 stack_record_url "$name" "$url"
 echo "HTTP store ready: $url (nginx, pid $pid; data in $hdir/data; /private user $HTTP_USERNAME)"
-[ "$background" = 1 ] || stack_follow "$name" "$pid" "$log"
+[ "$STACK_BACKGROUND" = 1 ] || stack_follow "$name" "$pid" "$log"

@@ -18,17 +18,7 @@ STACK_TAG=s3
 # shellcheck source=scripts/stack-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/stack-common.sh"
 
-background=0
-for arg in "$@"; do
-    case "$arg" in
-    --background) background=1 ;;
-    -h | --help)
-        stack_usage "$0"
-        exit 0
-        ;;
-    *) stack_die "unknown option $arg (usage: $0 [--background])" ;;
-    esac
-done
+stack_background_option "$@"
 
 S3_PORT="${S3_PORT:-9000}"
 export MINIO_ROOT_USER="${MINIO_ROOT_USER:-minioadmin}"
@@ -121,7 +111,7 @@ docker)
     done
     s3_signed_ping "$S3_START_TIMEOUT" || stack_die "MinIO answers but rejects the signed request"
     ready docker "MinIO in Docker, container $MINIO_CONTAINER"
-    if [ "$background" = 0 ]; then
+    if [ "$STACK_BACKGROUND" = 0 ]; then
         trap 'docker stop -t 30 "$cid" >/dev/null; rm -f "$container_file"; exit 0' INT TERM HUP
         stack_say "running in the foreground; Ctrl-C stops the container"
         docker logs -f "$cid" || true
@@ -207,4 +197,4 @@ if ! s3_signed_ping "$S3_START_TIMEOUT"; then
     exit 1
 fi
 ready "$S3_BACKEND" "$what"
-[ "$background" = 1 ] || stack_follow "$name" "$pid" "$log"
+[ "$STACK_BACKGROUND" = 1 ] || stack_follow "$name" "$pid" "$log"

@@ -21,6 +21,25 @@ STACK_LOGS="$STACK_DIR/logs"
 # stack_usage SCRIPT: print the comment block at the top of SCRIPT (its usage text).
 stack_usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$1"; }
 
+# stack_background_option ARGS...: the one option of a service script. --background sets
+# STACK_BACKGROUND=1 (start, wait until it answers, return); -h/--help prints the script's usage.
+# shellcheck disable=SC2034  # read by the service scripts that call this
+STACK_BACKGROUND=0
+# shellcheck disable=SC2034
+stack_background_option() {
+    local arg
+    for arg in "$@"; do
+        case "$arg" in
+        --background) STACK_BACKGROUND=1 ;;
+        -h | --help)
+            stack_usage "$0"
+            exit 0
+            ;;
+        *) stack_die "unknown option $arg (usage: $0 [--background])" ;;
+        esac
+    done
+}
+
 stack_say() { printf '[%s] %s\n' "$STACK_TAG" "$*" >&2; }
 stack_die() {
     printf '[%s] ERROR: %s\n' "$STACK_TAG" "$*" >&2
