@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, Sequence
 
 import numpy as np
@@ -189,7 +190,7 @@ class EncodedObject:
     size: int  # bytes the server must fetch: the (compressed) payload length
     raw_nbytes: int  # array bytes before filters and compression
 
-    @property
+    @cached_property
     def digest(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
