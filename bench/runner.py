@@ -32,6 +32,7 @@ from bench.common import BYPASS, WELL_KNOWN_PATH, BenchmarkError, format_mb
 from compliance import data
 from compliance.checks import result_differences
 from compliance.client import Api, ObjectRef, Result, ServerClient, build_body, parse_response
+from compliance.http_transport import TRANSPORT_ERRORS
 from compliance.oracle import Expected, expected_result
 from compliance.profiles import Profile
 from compliance.storage import ObjectStore, StoreUnavailable
@@ -184,15 +185,13 @@ class Bench:
             self.servers[target.name] = self._probe(target)
 
     def _probe(self, target: Target) -> dict[str, Any]:
-        import requests
-
         url = target.url + WELL_KNOWN_PATH
         try:
-            response = target.client.session.get(url, timeout=min(self.timeout, 10.0))
-        except requests.RequestException as error:
+            answer = target.client.connections.request("GET", url, timeout=min(self.timeout, 10.0))
+        except TRANSPORT_ERRORS as error:
             reason = type(error).__name__
             raise BenchmarkError(f"proxy {target.name} at {target.url} unreachable ({reason})")
-        return {"well_known_status": response.status_code, "server": response.headers.get("server")}
+        return {"well_known_status": answer.status, "server": answer.headers().get("server")}
 
     def cleanup(self) -> int:
         """Delete this run's objects (and the bucket if this run made it); never raises."""
@@ -299,7 +298,7 @@ class Bench:
     def time_http_floor(self, target: Target) -> float:
         """One GET of the trivial well-known endpoint: the floor of an HTTP round trip."""
         t0 = time.perf_counter()
-        target.client.session.get(target.url + WELL_KNOWN_PATH, timeout=self.timeout).content
+        target.client.connections.request("GET", target.url + WELL_KNOWN_PATH, timeout=self.timeout)
         return time.perf_counter() - t0
 
     def measure(self, name: str, work: Workload) -> Sample:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import ssl
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import numpy as np
 import requests
 
 from .cbor_framing import cbor_framing
+from .http_transport import TRANSPORT_ERRORS, Connections, RawAnswer
 
 Api = Literal["v1", "v2"]
 
@@ -30,6 +32,8 @@ Api = Literal["v1", "v2"]
 GIVE_UP_AFTER = 3
 #: How a request not sent because the server stopped answering says so (the report looks for it).
 STOPPED_ANSWERING = "not sent: the server stopped answering"
+#: 307/308 redirects a request follows (FastAPI answers one to a route without its slash).
+MAX_REDIRECTS = 5
 #: The slowest reduction rate (bytes of stored object per second) a server may have before a
 #: request times out; the request timeout grows with the object by this rate.
 MIN_BYTES_PER_SECOND = 20e6
@@ -78,7 +82,7 @@ class HttpExchange:
     headers: Mapping[str, str]
     content: bytes
     transport_error: str | None = None
-    # headers the answer carried more than once, with how often (requests joins them)
+    # headers the answer carried more than once, with how often (``headers`` joins them)
     repeated_headers: Mapping[str, int] = field(default_factory=dict)
 
     def curl(self) -> str:
@@ -187,8 +191,6 @@ def _length_problems(api: Api, exchange: HttpExchange) -> list[str]:
         return ["no Content-Length header (docs/spec.md#response-v1)"] if api == "v1" else []
     if not re.fullmatch(r"[0-9]+", length):
         return [f"content-length {length!r} is not a decimal byte count"]
-    if "content-encoding" in exchange.headers:
-        return []  # the length is of the encoded body; requests hands over the decoded one
     if int(length) != len(exchange.content):
         return [f"content-length {length} != body length {len(exchange.content)}"]
     return []
@@ -314,11 +316,12 @@ class AnswerTracker:
             else:
                 self._unanswered.append(what)
 
-    def note_error(self, url: str, error: requests.RequestException, timeout: float) -> None:
-        """Count a timeout or a refused connection; other transport errors count for nothing."""
-        if isinstance(error, requests.exceptions.Timeout):
+    def note_error(self, url: str, error: Exception, timeout: float) -> None:
+        """Count a timeout or a refused connection (from the suite's transport or from
+        requests, which the field's client uses); other transport errors count for nothing."""
+        if isinstance(error, (TimeoutError, requests.exceptions.Timeout)):
             self.note(False, f"{url} (no answer in {timeout:.0f} s)")
-        elif "Connection refused" in str(error):
+        elif isinstance(error, ConnectionRefusedError) or "Connection refused" in str(error):
             self.note(False, f"{url} (connection refused)")
 
     def stopped_answering(self) -> str | None:
@@ -347,15 +350,14 @@ class _NotSent(Exception):
     """The request was not sent: the server has stopped answering."""
 
 
-def _repeated_headers(response: requests.Response) -> dict[str, int]:
-    """Headers that came more than once: requests joins repeats with ", ", urllib3 keeps them."""
-    raw_headers = getattr(getattr(response, "raw", None), "headers", None)
-    lines = Counter(name.lower() for name, _ in raw_headers.items()) if raw_headers else {}
+def _repeated_headers(answer: RawAnswer) -> dict[str, int]:
+    """Headers that came more than once, with how often."""
+    lines = Counter(name.lower() for name, _ in answer.header_lines)
     return {name: times for name, times in lines.items() if times > 1}
 
 
 class ServerClient:
-    """Posts requests to the server under test: one HTTP session per thread, always a timeout.
+    """Posts requests to the server under test: kept-alive connections, always a timeout.
 
     The timeout fits the request (``timeout_for``); after ``GIVE_UP_AFTER`` requests in a row
     without an answer (``AnswerTracker``), later ones come back at once with
@@ -376,16 +378,8 @@ class ServerClient:
         self.timeout = timeout
         self.ca_cert = ca_cert
         self.trailing_slash = trailing_slash
-        self._local = threading.local()
+        self.connections = Connections(ca_cert)
         self.answers = tracker_for(self.proxy_url)
-
-    @property
-    def session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            self._local.session = session
-        return session
 
     def url_for(self, operation: str) -> str:
         return f"{self.proxy_url}/{self.api}/{operation}" + ("/" if self.trailing_slash else "")
@@ -415,29 +409,18 @@ class ServerClient:
         try:
             if stopped:
                 raise _NotSent(stopped)
-            # verify per request: a Session.verify would lose to REQUESTS_CA_BUNDLE in the env.
-            response = self.session.post(
-                url,
-                data=raw,
-                headers=headers,
-                auth=auth,
-                timeout=timeout,
-                verify=self.ca_cert or True,
+            answer = self.connections.request(
+                "POST", url, raw, headers, timeout=timeout, auth=auth, redirects=MAX_REDIRECTS
             )
-            status, answer_headers, content = (
-                response.status_code,
-                {k.lower(): v for k, v in response.headers.items()},
-                response.content,
-            )
-            repeated = _repeated_headers(response)
+            status, answer_headers, content = answer.status, answer.headers(), answer.content
+            repeated = _repeated_headers(answer)
             self.answers.note(True, url)
         except _NotSent as error:
             transport_error = str(error)
-        except requests.exceptions.SSLError as error:
+        except ssl.SSLError as error:
             transport_error = f"TLS error: {error}"
-        except requests.exceptions.RequestException as error:
+        except TRANSPORT_ERRORS as error:
             transport_error = f"{type(error).__name__}: {error}"
-            self._local.session = None  # a broken connection must not poison the next request
             self.answers.note_error(url, error, timeout)
         exchange = HttpExchange(
             url,

@@ -11,15 +11,16 @@ The choice itself is ``probe_choice.choose_profile`` (pure).
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 import uuid
 from typing import Any
 
 import numpy as np
-import requests
 
 from .case import Case, CaseRunner
 from .client import Api, Result, ServerClient, build_body
+from .http_transport import TRANSPORT_ERRORS
 from .probe_choice import (
     COMPRESSION_IDS,
     FILTER_IDS,
@@ -129,21 +130,21 @@ class Prober:
         path = url.removeprefix(client.proxy_url)
         request = f"POST {path} int32 {list(BASE.shape)} (redirects not followed)"
         try:
-            response = client.session.post(
+            answer = client.connections.request(
+                "POST",
                 url,
-                json=prepared.body,
-                auth=prepared.auth,
+                json.dumps(prepared.body).encode(),
+                {"Content-Type": "application/json"},
                 timeout=client.timeout,
-                verify=client.ca_cert or True,
-                allow_redirects=False,
+                auth=prepared.auth,
             )
-        except requests.RequestException as error:
+        except TRANSPORT_ERRORS as error:
             self.answers["trailing-slash"] = Answer(request, None, f"no answer ({error})", None)
             return False
-        location = response.headers.get("location", "")
-        observed = redirects_to_slash(response.status_code, location, path)
-        detail = f"{response.status_code}" + (f" location {location}" if location else "")
-        self.answers["trailing-slash"] = Answer(request, response.status_code, detail, observed)
+        location = answer.headers().get("location", "")
+        observed = redirects_to_slash(answer.status, location, path)
+        detail = f"{answer.status}" + (f" location {location}" if location else "")
+        self.answers["trailing-slash"] = Answer(request, answer.status, detail, observed)
         return bool(observed)
 
     def errors(self, runner: CaseRunner) -> None:

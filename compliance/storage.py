@@ -8,6 +8,7 @@ controller deletes every marked object at the end of the session.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -15,10 +16,11 @@ import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
-
-import requests
+from urllib.parse import quote
 
 from .client import ObjectRef
+from .http_transport import TRANSPORT_ERRORS, Connections
+from .sigv4 import signed_headers
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -73,7 +75,8 @@ class ObjectStore:
         self.marker_dir = Path(tempfile.gettempdir()) / f"activestorage-{self.run}"
         self.marker_dir.mkdir(parents=True, exist_ok=True)
         self._s3: S3Client | None = None
-        self._http: requests.Session | None = None
+        self.connections = Connections()  # uploads and the HTTP store: the suite's transport
+        self._stored: set[ObjectRef] = set()  # objects this process knows are in place
 
     @classmethod
     def for_settings(
@@ -113,12 +116,6 @@ class ObjectStore:
                 ),
             )
         return self._s3
-
-    @property
-    def http(self) -> requests.Session:
-        if self._http is None:
-            self._http = requests.Session()
-        return self._http
 
     # --- set-up ---------------------------------------------------------------------------------
 
@@ -163,30 +160,55 @@ class ObjectStore:
     def check_http_store(self) -> None:
         """One GET of the store root: any HTTP answer means it is there."""
         try:
-            self.http.get(self.http_source + "/", timeout=self.timeout)
-        except requests.RequestException as error:
+            self.connections.request("GET", self.http_source + "/", timeout=self.timeout)
+        except TRANSPORT_ERRORS as error:
             raise StoreUnavailable(f"HTTP store {self.http_source} unreachable: {error}") from None
 
     # --- uploads --------------------------------------------------------------------------------
 
     def put_s3(self, bucket: str, data: bytes, digest: str) -> ObjectRef:
         ref = ObjectRef("s3", self.s3_source, bucket, f"{self.prefix}/{digest}")
-        self._once(ref, lambda: self.s3.put_object(Bucket=bucket, Key=ref.key, Body=data))
+        self._once(ref, lambda: self._put_s3_object(ref, data, digest))
         return ref
+
+    def _put_s3_object(self, ref: ObjectRef, data: bytes, digest: str | None = None) -> None:
+        """One signed PUT (compliance.sigv4), tried twice; a refusal names the store's answer."""
+        url = self.s3_source + "/" + quote(f"{ref.bucket}/{ref.key}", safe="/~")
+        sha256 = digest or hashlib.sha256(data).hexdigest()
+        self._put("S3 store", url, data, None, lambda: self._s3_signature(url, sha256))
+
+    def _s3_signature(self, url: str, sha256: str) -> dict[str, str]:
+        return signed_headers("PUT", url, sha256, self.aws_id, self.aws_password)
+
+    def _put(
+        self,
+        store: str,
+        url: str,
+        data: bytes,
+        auth: tuple[str, str] | None,
+        headers: Callable[[], dict[str, str]] = dict,
+    ) -> None:
+        """PUT ``data``: once more after a transport error (a PUT may be repeated), and a
+        refusal raises StoreUnavailable with the store's status and the start of its answer."""
+        for attempt in (1, 2):
+            try:
+                answer = self.connections.request(
+                    "PUT", url, data, headers(), timeout=self.timeout, auth=auth
+                )
+                break
+            except TRANSPORT_ERRORS as error:
+                if attempt == 2:
+                    raise StoreUnavailable(f"{store}: PUT {url} got no answer: {error}") from None
+        if answer.status not in (200, 201, 204):
+            detail = f"{answer.status} {answer.content[:200].decode(errors='replace')}"
+            raise StoreUnavailable(f"{store} refused PUT {url}: {detail}")
 
     def put_http(self, data: bytes, digest: str, private: bool = False) -> ObjectRef:
         folder = PRIVATE_HTTP_PREFIX if private else PUBLIC_HTTP_PREFIX
         ref = ObjectRef("http", self.http_source, folder, f"{self.prefix}/{digest}")
 
-        def upload() -> None:
-            response = self.http.put(
-                ref.url, data=data, auth=self.http_auth if private else None, timeout=self.timeout
-            )
-            if response.status_code not in (200, 201, 204):
-                detail = f"{response.status_code} {response.text[:200]}"
-                raise StoreUnavailable(f"HTTP store refused PUT {ref.url}: {detail}")
-
-        self._once(ref, upload)
+        auth = self.http_auth if private else None
+        self._once(ref, lambda: self._put("HTTP store", ref.url, data, auth))
         return ref
 
     def rewrite_s3(self, bucket: str, name: str, data: bytes) -> ObjectRef:
@@ -199,7 +221,7 @@ class ObjectStore:
         marker = self._marker(ref)
         if not marker.exists():
             marker.write_text(json.dumps({"backend": "s3", "bucket": bucket, "key": ref.key}))
-        self.s3.put_object(Bucket=bucket, Key=ref.key, Body=data)
+        self._put_s3_object(ref, data)
         return ref
 
     def _marker(self, ref: ObjectRef) -> Path:
@@ -208,9 +230,12 @@ class ObjectStore:
 
     def _once(self, ref: ObjectRef, upload: Callable[[], Any]) -> None:
         """Upload unless this run already has (or another worker is storing) the object."""
+        if ref in self._stored:
+            return
         marker = self._marker(ref)
         done = marker.with_suffix(".done")
         if done.exists():
+            self._stored.add(ref)
             return
         try:
             fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
@@ -220,6 +245,7 @@ class ObjectStore:
                 if time.monotonic() > deadline:
                     raise StoreUnavailable(f"gave up waiting for another worker to store {ref.url}")
                 time.sleep(0.02)
+            self._stored.add(ref)
             return
         with os.fdopen(fd, "w") as handle:
             json.dump({"backend": ref.backend, "bucket": ref.bucket, "key": ref.key}, handle)
@@ -229,6 +255,7 @@ class ObjectStore:
             marker.unlink(missing_ok=True)
             raise
         done.touch()
+        self._stored.add(ref)
 
     # --- cleanup --------------------------------------------------------------------------------
 
@@ -248,7 +275,7 @@ class ObjectStore:
             else:
                 ref = ObjectRef("http", self.http_source, entry["bucket"], entry["key"])
                 auth = self.http_auth if entry["bucket"] == PRIVATE_HTTP_PREFIX else None
-                self.http.delete(ref.url, auth=auth, timeout=self.timeout)
+                self.connections.request("DELETE", ref.url, timeout=self.timeout, auth=auth)
                 removed += 1
         for bucket, keys in s3_keys.items():
             for start in range(0, len(keys), 1000):

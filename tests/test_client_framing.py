@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 from typing import Any
 
 import cbor2
@@ -150,11 +151,16 @@ def test_v1_content_length(length: str | None, problem: str) -> None:
     assert [p for p in result.parse_problems if problem in p], result.parse_problems
 
 
-def test_content_length_of_an_encoded_body_is_not_compared() -> None:
-    """requests decodes gzip; Content-Length counts the encoded bytes."""
-    headers = {"content-length": "5", "content-encoding": "gzip", "x-activestorage-shape": "[3]"}
-    result = parse_response("v1", exchange(headers=headers, content=INT32_123))
-    assert result.parse_problems == []
+def test_content_length_counts_an_encoded_body_as_received() -> None:
+    """The transport asks for identity and decodes nothing, so a gzip body (which a server
+    should not send unasked) is measured as it came."""
+    encoded = gzip.compress(INT32_123)
+    headers = {"content-encoding": "gzip", "x-activestorage-shape": "[3]"}
+    right = {**headers, "content-length": str(len(encoded))}
+    assert parse_response("v1", exchange(headers=right, content=encoded)).parse_problems == []
+    wrong = {**headers, "content-length": str(len(INT32_123))}
+    problems = parse_response("v1", exchange(headers=wrong, content=encoded)).parse_problems
+    assert problems == [f"content-length {len(INT32_123)} != body length {len(encoded)}"]
 
 
 def test_v2_needs_no_content_length_but_must_match_one_it_sends() -> None:
