@@ -15,14 +15,16 @@ import itertools
 import os
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import pytest
-from hypothesis import HealthCheck, Verbosity, given, reject, seed, settings
-from hypothesis.database import DirectoryBasedExampleDatabase
 
 from .case import Case, CaseRunner
 from .checks import SpecDifference
-from .fuzz_strategies import cases
 from .profiles import Profile
+
+if TYPE_CHECKING:
+    from hypothesis.database import DirectoryBasedExampleDatabase
 
 pytestmark = pytest.mark.fuzz
 
@@ -34,12 +36,20 @@ _REPOSITORY = Path(__file__).resolve().parent.parent
 def example_database(profile: Profile) -> DirectoryBasedExampleDatabase:
     """Hypothesis' examples in <state>/hypothesis/<profile> (state: ACTIVESTORAGE_STACK_DIR or
     <repo>/.stack): one folder per profile, since the same draws make other cases elsewhere."""
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
     state = Path(os.environ.get("ACTIVESTORAGE_STACK_DIR") or _REPOSITORY / ".stack")
     return DirectoryBasedExampleDatabase(state / "hypothesis" / profile.name)
 
 
 def test_drawn_requests(runner: CaseRunner, profile: Profile, pytestconfig: pytest.Config) -> None:
     """Every drawn valid request is answered as the oracle says, field by field, exactly."""
+    # Imported here, not at the top: Hypothesis costs each worker a second to import, and only
+    # the one worker that runs this test needs it.
+    from hypothesis import HealthCheck, Verbosity, given, reject, seed, settings
+
+    from .fuzz_strategies import cases
+
     examples = pytestconfig.getoption("fuzz_examples")
     tried = itertools.count(1)
     first_failure: list[int] = []

@@ -71,6 +71,9 @@ if [ "$manage_stack" = 1 ]; then
     scripts/local-stack.sh up --all
 fi
 py="$repo/.venv/bin/python"
+# Let Python keep its bytecode (and pytest its rewritten test modules) in __pycache__: each run
+# starts three processes that would otherwise compile the suite again, about a second each.
+unset PYTHONDONTWRITEBYTECODE
 reports="${ACTIVESTORAGE_REPORTS_DIR:-reports}"
 mkdir -p "$reports"
 
