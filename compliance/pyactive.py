@@ -36,31 +36,72 @@ CLIENT = "PyActiveStorage"
 DEFAULT_TIMEOUT = 60.0
 
 
-class _TimeoutAdapter(requests.adapters.HTTPAdapter):
-    """An adapter that gives every request without a timeout ``DEFAULT_TIMEOUT``."""
+class _ClientAdapter(requests.adapters.HTTPAdapter):
+    """An adapter that gives every request without a timeout ``DEFAULT_TIMEOUT`` and verifies
+    TLS with the CA the client's session was made with.
+
+    The client sets ``session.verify`` only; requests lets REQUESTS_CA_BUNDLE (or
+    CURL_CA_BUNDLE) in the environment beat a Session.verify, so without this the CA the client
+    was handed would lose to whatever bundle the machine names.
+    """
+
+    def __init__(self, ca_cert: str | None) -> None:
+        super().__init__()
+        self.ca_cert = ca_cert
 
     def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = DEFAULT_TIMEOUT
+        if self.ca_cert:
+            kwargs["verify"] = self.ca_cert
         return super().send(request, **kwargs)
 
 
-def _with_default_timeout() -> None:
-    """Make the client's sessions (``reductionist.get_session``) time out; once per process."""
+def _with_client_adapter() -> None:
+    """Make the client's sessions (``reductionist.get_session``) time out and keep their CA;
+    once per process."""
     from activestorage import reductionist  # type: ignore[import-untyped]
 
     made = reductionist.get_session
-    if getattr(made, "with_default_timeout", False):
+    if getattr(made, "with_client_adapter", False):
         return
 
     def get_session(*args: Any, **kwargs: Any) -> requests.Session:
         session = made(*args, **kwargs)
+        ca_cert = session.verify if isinstance(session.verify, str) else None
         for prefix in ("http://", "https://"):
-            session.mount(prefix, _TimeoutAdapter())
+            session.mount(prefix, _ClientAdapter(ca_cert))
         return session
 
-    get_session.with_default_timeout = True  # type: ignore[attr-defined]
+    get_session.with_client_adapter = True  # type: ignore[attr-defined]
     reductionist.get_session = get_session
+
+
+def _hand_ca(ca_cert: str | None) -> None:
+    """Give the client the server's CA the one way it takes one: its configuration value
+    ``S3_ACTIVE_STORAGE_CACERT`` (star-imported into ``activestorage.active``, read when a
+    call makes its session). Process-wide, as the client's configuration is; each call sets
+    its own. The client uses it for ``interface_type`` "s3" only (see ``CLIENT_SKIPS_TLS``).
+
+    Without a CA the client would not verify at all (``session.verify = cacert or False``), so
+    it gets True then: the system's CAs, as the suite's own requests use.
+    """
+    from activestorage import active
+
+    active.S3_ACTIVE_STORAGE_CACERT = ca_cert or True
+
+
+#: What the client does with TLS for ``interface_type`` "https": it makes that session with
+#: ``get_session(username, password, None)``, so ``session.verify = False``.
+CLIENT_SKIPS_TLS = (
+    "makes its server session for interface_type https with no CA (session.verify = False), so "
+    "it would not verify the server's certificate"
+)
+
+
+class ClientSkipsTls(Exception):
+    """The client was about to post to an https server without verifying its certificate;
+    the suite refuses to send such a request on its behalf."""
 
 
 def client_missing() -> str | None:
@@ -121,11 +162,14 @@ def _make_active(
     axis: tuple[int, ...] | None,
     max_threads: int,
     interface_type: str,
+    ca_cert: str | None,
 ) -> Any:
-    """An ``Active`` set up to reduce on the server (API v2) with ``operation`` (None: select)."""
+    """An ``Active`` set up to reduce on the server (API v2) with ``operation`` (None: select),
+    trusting ``ca_cert`` for the server's certificate."""
     from activestorage.active import Active
 
-    _with_default_timeout()
+    _with_client_adapter()
+    _hand_ca(ca_cert)
     if isinstance(dataset, str) and interface_type != "s3":
         dataset = f"{s3_url.rstrip('/')}/{dataset}"  # the HTTP store's URL of the file
     active = Active(
@@ -154,6 +198,7 @@ def reduce_with_client(
     axis: tuple[int, ...] | None = None,
     max_threads: int = 30,
     interface_type: str = "s3",
+    ca_cert: str | None = None,
 ) -> np.ma.MaskedArray | np.ndarray:
     """``operation`` ("min", "max", "sum", "mean", or None to select) of ``ncvar[index]``,
     reduced by the server at ``server_url`` as PyActiveStorage does it.
@@ -161,11 +206,21 @@ def reduce_with_client(
     ``dataset``: "bucket/key" of the file in the S3 store at ``s3_url`` (for
     ``interface_type="https"``: "folder/key" under the HTTP store at ``s3_url``), or a pyfive
     Dataset the caller opened itself; ``s3_url`` is always the store URL the *server* fetches
-    from. ``auth``: the store's credentials, sent to the server as Basic auth.
+    from. ``auth``: the store's credentials, sent to the server as Basic auth. ``ca_cert``: the
+    CA that signed the server's certificate (None: the system's).
     """
     with _Quiet():  # the client prints from its constructor on, and from its threads
         active = _make_active(
-            dataset, ncvar, server_url, s3_url, auth, operation, axis, max_threads, interface_type
+            dataset,
+            ncvar,
+            server_url,
+            s3_url,
+            auth,
+            operation,
+            axis,
+            max_threads,
+            interface_type,
+            ca_cert,
         )
         return active[index]
 
@@ -181,6 +236,7 @@ def reduce_with_counts(
     index: tuple[Any, ...],
     axis: tuple[int, ...] | None = None,
     interface_type: str = "s3",
+    ca_cert: str | None = None,
 ) -> tuple[np.ma.MaskedArray, np.ma.MaskedArray]:
     """The client's ``components`` answer: the reduced value and the number of valid elements
     behind it (the sum of the server's counts), both with the reduced axes kept.
@@ -189,7 +245,7 @@ def reduce_with_counts(
     """
     with _Quiet():
         active = _make_active(
-            dataset, ncvar, server_url, s3_url, auth, operation, axis, 30, interface_type
+            dataset, ncvar, server_url, s3_url, auth, operation, axis, 30, interface_type, ca_cert
         )
         active.components = True
         parts = active[index]
@@ -206,6 +262,8 @@ def recording_exchanges(timeout: float) -> Iterator[list[HttpExchange]]:
     (``session.post(url, json=request_data)``), making the same call with a ``timeout``: the
     client sets none, and a server that hangs must fail the test, not hang the suite. Once
     the server has stopped answering (``compliance.client.AnswerTracker``), nothing is sent.
+    A request the client would send to an https server unverified is not sent either: it
+    raises ClientSkipsTls (the client's limit, not the server's).
     """
     from activestorage import reductionist
 
@@ -213,6 +271,8 @@ def recording_exchanges(timeout: float) -> Iterator[list[HttpExchange]]:
     seen: list[HttpExchange] = []
 
     def record(session: requests.Session, url: str, request_data: dict[str, Any]) -> Any:
+        if url.startswith("https:") and not session.verify:
+            raise ClientSkipsTls(f"{CLIENT} {CLIENT_SKIPS_TLS}: not sent to {url}")
         auth = session.auth if isinstance(session.auth, tuple) else None
         answers = tracker_for(url)
         try:
