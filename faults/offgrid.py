@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 
-from .edits import last_element_off
+from .edits import all_ints, last_element_off, selection_slices
 from .messages import Answer, Request
 from .registry import answer_fault
 
@@ -45,5 +45,44 @@ def _big_endian_odd_offset_f_order(answer: Answer, request: Request) -> None | L
         return False
     offset = body.get("offset")
     if not isinstance(offset, int) or offset % 2 == 0:
+        return False
+    return last_element_off(answer)
+
+
+def _reversed_slice_clamps(body: dict[str, Any]) -> bool:
+    """A negative-stride slice whose start lies outside its dimension (it clamps), in a request
+    of two or more dimensions."""
+    shape = body.get("shape")
+    slices = selection_slices(body)
+    if not isinstance(shape, list) or len(shape) < 2 or len(slices) != len(shape):
+        return False
+    return any(all_ints([*s, n]) and s[2] < 0 and not -n <= s[0] < n for s, n in zip(slices, shape))
+
+
+@answer_fault(
+    "offgrid-clamped-reversed-slice-nd",
+    "fuzz",
+    "a 2-D or larger request with a negative-stride slice whose start clamps: the last element "
+    "is off",
+)
+def _clamped_reversed_slice_nd(answer: Answer, request: Request) -> None | Literal[False]:
+    body = request.json()
+    if body is None or not _reversed_slice_clamps(body):
+        return False
+    return last_element_off(answer)
+
+
+@answer_fault(
+    "offgrid-int64-missing-strided",
+    "fuzz",
+    "int64 data with a missing descriptor and a selection striding by 2 or more: the last "
+    "element is off",
+)
+def _int64_missing_strided(answer: Answer, request: Request) -> None | Literal[False]:
+    body = request.json()
+    if body is None or body.get("dtype") != "int64" or not body.get("missing"):
+        return False
+    strides = [s[2] for s in selection_slices(body)]
+    if not all_ints(strides) or not any(abs(stride) > 1 for stride in strides):
         return False
     return last_element_off(answer)

@@ -168,6 +168,9 @@ def _scenarios(api: str) -> Iterator[tuple[Request, Callable[[Request], Response
     yield make_request(api, "sum", {"offset": 8, "size": 8}), answer
     yield make_request(api, "sum", slash=True), answer
     yield make_request(api, "sum", {"dtype": "float64"}), nan_sum
+    # off-grid: int64 with missing data and a stride; a reversed slice starting past its end
+    yield make_request(api, "sum", {**fields, "dtype": "int64"}), answer
+    yield make_request(api, "max", {**fields, "selection": [[0, 4, 1], [5, 0, -1]]}), answer
     if api == "v2":
         yield make_request(api, "sum", interface="http"), http_refusal
 
