@@ -12,6 +12,8 @@ fault of ``robustness.FAULTS`` is played on its own, S3 and the HTTP store alike
 - ``test_recovers_after``: once the fault is removed, the next request is answered right, even
   while a request of the fault may still be held.
 
+Each fault is played once per process for both tests (``FaultBench.outcome``).
+
 Skipped when ROBUSTNESS_PROXY_URL is not set: a black hole or a slow store ties up a server's
 workers and connection pools, so these faults are never played on the main server.
 """
@@ -27,9 +29,7 @@ from .client import ServerClient
 from .gating import require
 from .profiles import Profile
 from .robustness import (
-    ANSWER_BOUND,
     FAULTS,
-    RECOVERY_FAULT_WAIT,
     Fault,
     FaultBench,
     fault_differences,
@@ -85,7 +85,7 @@ def _needs(backend: str, profile: Profile) -> None:
 def test_backend_fault(fault: Fault, backend: str, faults: FaultBench, profile: Profile) -> None:
     """While the store misbehaves the server answers within the bound: right, or an error."""
     _needs(backend, profile)
-    outcome = faults.play(fault, backend, ANSWER_BOUND, recover=False)
+    outcome = faults.outcome(fault, backend)
     print(f"robustness {fault.name} {backend}: {outcome.during.summary()}")
     fail_on(fault_differences(fault, backend, outcome, profile), outcome.during.result)
 
@@ -95,8 +95,6 @@ def test_backend_fault(fault: Fault, backend: str, faults: FaultBench, profile: 
 def test_recovers_after(fault: Fault, backend: str, faults: FaultBench, profile: Profile) -> None:
     """Once the fault is removed the next request is answered right (the server recovered)."""
     _needs(backend, profile)
-    wait = ANSWER_BOUND if fault.answers else RECOVERY_FAULT_WAIT
-    outcome = faults.play(fault, backend, wait, recover=True)
-    assert outcome.after is not None
+    outcome = faults.outcome(fault, backend)
     print(f"robustness recovery {fault.name} {backend}: {outcome.after.summary()}")
     assert_result(outcome.expected, outcome.after.result, profile)
