@@ -6,13 +6,15 @@
 # Sets up the venv, brings the whole local stack up (`scripts/local-stack.sh up --all`, building
 # what is missing), then runs the suite (pytest -n auto) once per server, with its profile:
 #   0.13.1        reductionist-0.13        http://127.0.0.1:${REDUCTIONIST_V2_PORT:-8080}
-#                 with the robustness area played on its own server (--robustness-proxy-url
-#                 http://127.0.0.1:${REDUCTIONIST_ROBUST_PORT:-8086}, Toxiproxy API --toxiproxy-url
-#                 http://127.0.0.1:${ACTIVESTORAGE_TOXIPROXY_PORT:-8474}); the other runs skip it,
-#                 and so does this one when that server does not answer (a failure with
-#                 --require-all)
+#                 (-m "not robustness")
+#   0.13.1 robust reductionist-0.13        http://127.0.0.1:${REDUCTIONIST_ROBUST_PORT:-8086}
+#                 (-m robustness: the backend faults, played on their own server through
+#                 Toxiproxy, --toxiproxy-url http://127.0.0.1:${ACTIVESTORAGE_TOXIPROXY_PORT:-8474};
+#                 a run of its own, so that the other runs' time is not mixed with the faults'
+#                 deliberate delays); skipped when that server does not answer (a failure with
+#                 --require-all); the other runs skip the area
 #   0.13.1 TLS    reductionist-0.13        https://127.0.0.1:${REDUCTIONIST_TLS_PORT:-8443}
-#                 (-m "tls or operations" only, verified with <state>/tls/ca.pem)
+#                 (-m "tls or operations or clients" only, verified with <state>/tls/ca.pem)
 #   0.13.1 cache  reductionist-0.13-cache  http://127.0.0.1:${REDUCTIONIST_CACHE_PORT:-8084}
 #   0.12.1        reductionist-0.12        http://127.0.0.1:${REDUCTIONIST_V012_PORT:-8082}
 #   0.11.0        reductionist-0.11        http://127.0.0.1:${REDUCTIONIST_V1_PORT:-8081}
@@ -20,7 +22,7 @@
 # against the stack's stores (ACTIVESTORAGE_S3_SOURCE / ACTIVESTORAGE_HTTP_SOURCE, by default
 # http://127.0.0.1:${S3_PORT:-9000} and http://127.0.0.1:${HTTP_PORT:-8000}). Each run writes
 # ${ACTIVESTORAGE_REPORTS_DIR:-reports}/compliance-<profile>.md and .json (the TLS run:
-# compliance-reductionist-0.13-tls.*).
+# compliance-reductionist-0.13-tls.*, the robustness run compliance-reductionist-0.13-robustness.*).
 #
 # The output ends with one line per run: label, profile and the verdict of its JSON report, e.g.
 # "COMPLIES apart from 114 known deviations (in ...)" or "DOES NOT COMPLY: 3 failures in ...". A
@@ -103,25 +105,28 @@ sys.exit(0 if rc == 0 and report["complies"] else 1)
 EOF
 }
 
-# floor START BEFORE AFTER: the run's wall time (from START, date +%s.%N) against the server's
-# summed response time (its /metrics totals BEFORE and AFTER: "SECONDS COUNT" or "none").
+# floor START BEFORE AFTER [WHY]: the run's wall time (from START, date +%s.%N) against the
+# server's summed response time (its /metrics totals BEFORE and AFTER: "SECONDS COUNT" or
+# "none"), as a ratio; WHY, when given, says instead why this run has no floor.
 floor() {
     "$py" - "$@" <<'EOF'
 import sys
 import time
 
 began, before, after = float(sys.argv[1]), sys.argv[2].split(), sys.argv[3].split()
+why = sys.argv[4] if len(sys.argv) > 4 else ""
 wall = time.time() - began
 if len(before) != 2 or len(after) != 2:
     print(f"wall {wall:.1f} s; the server has no /metrics: no floor to compare with")
     sys.exit(0)
 seconds, count = float(after[0]) - float(before[0]), int(after[1]) - int(before[1])
-ratio = f"{wall / seconds:.1f}x" if seconds > 0 else "n/a"
+ratio = why or (f"{wall / seconds:.1f}x" if seconds > 0 else "n/a")
 print(f"wall {wall:.1f} s against the server's {seconds:.1f} s for {count} requests: {ratio}")
 EOF
 }
 
-# suite LABEL REPORT URL PROFILE [PYTEST ARGS...]: one run of the suite, its summary line.
+# suite LABEL REPORT URL PROFILE [PYTEST ARGS...]: one run of the suite, its summary line;
+# NO_FLOOR (in the environment), when set, says why the run's time has no floor.
 suite() {
     local label=$1 report=$2 url=$3 profile=$4
     shift 4
@@ -135,7 +140,7 @@ suite() {
         "$label" "$shown" "$url"
     if ! curl -s -o /dev/null --max-time 5 "${curl_ca[@]}" "$url/.well-known/reductionist-schema"; then
         echo "---- compliance: $label: no server at $url (scripts/local-stack.sh up --all)"
-        summary+=("$(printf '%-13s %-40s %s' "$label" "$shown" "skipped: no server at $url")")
+        summary+=("$(printf '%-13s %-51s %s' "$label" "$shown" "skipped: no server at $url")")
         [ "$require_all" = 0 ] || bad=1
         return 0
     fi
@@ -151,8 +156,8 @@ suite() {
     line=$(verdict "$json" "$rc") || bad=1
     echo "---- compliance: $label: $line ($((SECONDS - start))s)"
     echo "---- compliance: $label: $(floor "$began" "$before" \
-        "$("$py" -m compliance.server_metrics "$url" "${ca_arg[@]}")")"
-    summary+=("$(printf '%-13s %-40s %s' "$label" "$shown" "$line")")
+        "$("$py" -m compliance.server_metrics "$url" "${ca_arg[@]}")" ${NO_FLOOR:+"$NO_FLOOR"})"
+    summary+=("$(printf '%-13s %-51s %s' "$label" "$shown" "$line")")
 }
 
 loopback() { printf 'http://127.0.0.1:%s' "$1"; }
@@ -167,16 +172,22 @@ robustness_options() {
         return 0
     fi
     echo "---- compliance: robustness: no server at $url (scripts/local-stack.sh up --robustness)"
-    summary+=("$(printf '%-13s %-40s %s' robustness reductionist-0.13 "skipped: no server at $url")")
+    summary+=("$(printf '%-13s %-51s %s' robustness reductionist-0.13 "skipped: no server at $url")")
     [ "$require_all" = 0 ] || bad=1
 }
 
 robust=()
 robustness_options
 suite "0.13.1" reductionist-0.13 "$(loopback "${REDUCTIONIST_V2_PORT:-8080}")" reductionist-0.13 \
-    "${robust[@]}"
+    -m "not robustness"
+if [ ${#robust[@]} != 0 ]; then
+    # one process: the faults are played one at a time anyway, each once for its two tests
+    NO_FLOOR="no floor, the time is the faults' own delays and bounds" \
+        suite "0.13.1 robust" reductionist-0.13-robustness "${robust[1]}" reductionist-0.13 \
+        -m robustness -n 0 "${robust[@]}"
+fi
 suite "0.13.1 TLS" reductionist-0.13-tls "https://127.0.0.1:${REDUCTIONIST_TLS_PORT:-8443}" \
-    reductionist-0.13 -m "tls or operations" --proxy-ca-cert "$ca_cert"
+    reductionist-0.13 -m "tls or operations or clients" --proxy-ca-cert "$ca_cert"
 suite "0.13.1 cache" reductionist-0.13-cache "$(loopback "${REDUCTIONIST_CACHE_PORT:-8084}")" \
     reductionist-0.13-cache
 suite "0.12.1" reductionist-0.12 "$(loopback "${REDUCTIONIST_V012_PORT:-8082}")" reductionist-0.12
