@@ -7,6 +7,7 @@ than a traceback per test; it also removes the run's objects at the end unless `
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 import warnings
@@ -162,6 +163,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     "matches no collected test"
                 )
             )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Keep the collected test items out of Python's cyclic garbage collector: they live until
+    the end anyway, and each full collection scanned all of them (measured: 0.4 s of collections
+    per worker of a 0.13.1 grid run before, 0.24 s after)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(hookwrapper=True)
