@@ -74,9 +74,12 @@ _F_ORDER_AXIS_RESULTS = (
     Deviation(
         r"test_axis\.py::test_axis\[(sum|min|max)-\w+-(int0|int1|int2|list0)-F\]"
         r"|test_axis_f_order_multidimensional_result\[(sum|min|max)-"
-        r"|test_axis_f_order_multidimensional_result\[count-\w+-holes\]",
+        r"|test_axis_f_order_multidimensional_result\[count-\w+-holes\]"
+        r"|test_axis_none_f_order_with_missing\[count-",
         "reductions over one or more axes with order F return the result (and the count list) "
-        "in C element order; select and axis [] follow F order (spec#result-layout, 'reading')",
+        "in C element order; select and axis [] follow F order, but for count with missing "
+        "data axis [] comes back in C order too (found by the fuzz area at example 2514) "
+        "(spec#result-layout, 'reading')",
     ),
 )
 

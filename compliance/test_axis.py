@@ -109,6 +109,18 @@ def test_axis_f_order_multidimensional_result(
     verify(Case(op, "int64", (3, 4, 5, 2), order="F", axis=axis, missing=missing))
 
 
+@pytest.mark.parametrize("form", ["missing_value", "valid_range"])
+@pytest.mark.parametrize("op", REDUCTIONS)
+def test_axis_none_f_order_with_missing(
+    op: str, form: str, verify: Verify, profile: Profile
+) -> None:
+    """`axis: []` keeps every dimension, so with order F the element order of the result and
+    of `count` shows; with holes the counts differ per element (found by the fuzz area)."""
+    _require_axis(profile, [], 2)
+    require(profile, "missing", form)
+    verify(Case(op, "int32", (3, 4), order="F", axis=[], missing=form))
+
+
 @pytest.mark.parametrize("op", REDUCTIONS)
 def test_axis_on_empty_selection(op: str, verify: Verify, profile: Profile) -> None:
     require(profile, "axis")
