@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import http.client
 import select
+import socket
 import ssl
 import threading
 from dataclasses import dataclass
@@ -41,6 +42,14 @@ class RawAnswer:
             key = name.lower()
             joined[key] = f"{joined[key]}, {value}" if key in joined else value
         return joined
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether an idle socket has something to read (an EOF, when the server closed it);
+    poll, not select, so that descriptors above 1024 (a soak's many clients) work too."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def basic_auth(auth: tuple[str, str]) -> str:
@@ -75,10 +84,8 @@ class Connections:
         key = f"{scheme}://{netloc}"
         pool = self._pool()
         connection = pool.get(key)
-        if connection is not None and connection.sock is not None:
-            readable, _, _ = select.select([connection.sock], [], [], 0)
-            if readable:  # closed by the server (or stray bytes): not to be trusted
-                connection.close()
+        if connection is not None and connection.sock is not None and _readable(connection.sock):
+            connection.close()  # closed by the server (or stray bytes): not to be trusted
         if connection is None:
             if scheme == "https":
                 connection = http.client.HTTPSConnection(
