@@ -41,6 +41,16 @@ def _f_order_partial_reduction(case: Case) -> bool:
     return partial and (case.op != "count" or case.missing is not None)
 
 
+def _f_order_count_keeping_every_axis(case: Case) -> bool:
+    """count with missing data, ``axis: []`` and order F on two or more dimensions: 0.11-0.13
+    answer the per-element counts in C order (found by this area at example 2514 of 5000)."""
+    if case.op != "count" or case.order != "F" or case.missing is None or len(case.shape) < 2:
+        return False
+    if case.axis in (AXIS_ABSENT, None):
+        return False
+    return not normalise_axes(case.axis, len(case.shape))
+
+
 def _http_without_range(case: Case) -> bool:
     """A padded array on the HTTP backend without both offset and size: the server sends a Range
     header only when both are given and reads the whole object otherwise
@@ -69,6 +79,10 @@ EXCLUSIONS: tuple[tuple[str, Exclusion], ...] = (
     (
         "compliance/test_axis.py::test_axis_f_order_multidimensional_result[sum-int32-x]",
         _f_order_partial_reduction,
+    ),
+    (
+        "compliance/test_axis.py::test_axis_none_f_order_with_missing[count-missing_value]",
+        _f_order_count_keeping_every_axis,
     ),
     ("compliance/test_http_backend.py::test_http_offset_only", _http_without_range),
     ("compliance/test_compression.py::test_blosc2_all_zero_data[int32]", _blosc2_all_zero),
