@@ -1,6 +1,6 @@
 """The server's own time for a run: Reductionist's ``/metrics`` ``response_time`` histogram.
 
-The suite's cost is judged against this floor (docs/spec.md#measured): the wall time of a run
+The suite's cost is judged against this floor (README.md#suite-speed): the wall time of a run
 over the summed time the server spent answering the same requests. ``run-compliance.sh`` reads
 the totals before and after each run (``python -m compliance.server_metrics URL``) and prints
 the ratio. A server without ``/metrics`` (the prototype) has no floor to compare with.
