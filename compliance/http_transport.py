@@ -27,6 +27,11 @@ from urllib.parse import urljoin, urlsplit
 TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
 
 
+#: How a kept-alive connection that the server has closed meets the next request: no status
+#: line at all, or a reset or broken pipe while sending.
+_CLOSED_UNDER_US = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
 @dataclass(frozen=True)
 class RawAnswer:
     """An HTTP answer as it came: status, every header line in order (repeats kept), body."""
@@ -61,7 +66,8 @@ class Connections:
     """The kept-alive connections of each thread, one per scheme, host and port.
 
     A connection the server closed while it sat idle is noticed before reuse (its socket reads
-    as ready) and replaced, as urllib3 does; a request that fails is never sent again.
+    as ready) and replaced, as urllib3 does. One the server closes just as a request goes out
+    gets that request once more on a new connection; any other failure is never sent again.
     """
 
     def __init__(self, ca_cert: str | None = None) -> None:
@@ -142,8 +148,26 @@ class Connections:
         if auth is not None:
             sent["Authorization"] = basic_auth(auth)
         connection = self._connection(parts.scheme, parts.netloc, timeout)
+        reused = connection.sock is not None
         try:
-            connection.request(method, target, body=body, headers=sent)
+            return self._exchange(connection, method, target, body, sent)
+        except _CLOSED_UNDER_US:
+            if not reused:
+                raise  # a fresh connection closed unanswered: the server's doing
+        # A kept-alive connection the server closed as the request went out (RFC 9112 9.3.1:
+        # these reads are idempotent, so it is sent once more, on a connection of its own).
+        return self._exchange(connection, method, target, body, sent)
+
+    @staticmethod
+    def _exchange(
+        connection: http.client.HTTPConnection,
+        method: str,
+        target: str,
+        body: bytes | None,
+        headers: dict[str, str],
+    ) -> RawAnswer:
+        try:
+            connection.request(method, target, body=body, headers=headers)
             response = connection.getresponse()
             content = response.read()
         except BaseException:

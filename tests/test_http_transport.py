@@ -124,6 +124,28 @@ def test_a_connection_the_server_closed_while_idle_is_replaced(loopback: Loopbac
     assert loopback.seen[0].client_port != loopback.seen[1].client_port
 
 
+def _drop_the_second_request_of_a_connection(handler: _Handler) -> None:
+    """The race of a server closing a kept-alive connection as the next request arrives."""
+    served = getattr(handler, "served", 0)
+    handler.served = served + 1  # type: ignore[attr-defined]
+    if served == 0:
+        handler.cbor(BASE_V2)
+    else:
+        handler.close_connection = True
+
+
+def test_a_request_met_by_a_closing_kept_alive_connection_goes_once_more(
+    loopback: Loopback,
+) -> None:
+    loopback.answer = _drop_the_second_request_of_a_connection
+    client = ServerClient(loopback.url, "v2", 2.5)
+    assert client.post("sum", {"dtype": "int32"}, None).status == 200
+    second = client.post("sum", {"dtype": "int32"}, None)
+    assert second.status == 200, second.exchange.transport_error
+    ports = [seen.client_port for seen in loopback.seen]
+    assert len(ports) == 3 and ports[0] == ports[1] != ports[2]
+
+
 def _drop_without_answer(handler: _Handler) -> None:
     handler.close_connection = True
 
