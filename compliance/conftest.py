@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from . import auto_profile
+from .cache_warm import Warm
 from .case import Case, CaseRunner, Prepared
 from .checks import SpecDifference, Statuses, assert_error
 from .client import Result, ServerClient
@@ -246,6 +247,12 @@ def runner(settings: Settings, client: ServerClient, store: ObjectStore) -> Case
 
 
 Verify = Callable[[Case], Result]
+
+
+@pytest.fixture
+def warm(runner: CaseRunner, profile: Profile, request: pytest.FixtureRequest) -> Warm:
+    """Reads that wait for a chunk cache's writer, with data of this test's own."""
+    return Warm(runner, profile, request.node.nodeid)
 
 
 @pytest.fixture
