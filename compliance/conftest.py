@@ -255,9 +255,10 @@ def warm(runner: CaseRunner, profile: Profile, request: pytest.FixtureRequest) -
     return Warm(runner, profile, request.node.nodeid)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def verify(runner: CaseRunner, profile: Profile) -> Verify:
-    """Send a case and compare every field of the answer with the oracle; returns the Result."""
+    """Send a case and compare every field of the answer with the oracle; returns the Result.
+    Session-wide: it holds nothing of a test's own, and a fixture made per test costs time."""
 
     return runner.check
 
@@ -265,9 +266,10 @@ def verify(runner: CaseRunner, profile: Profile) -> Verify:
 RejectCheck = Callable[..., Result]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def reject(runner: CaseRunner, profile: Profile) -> RejectCheck:
-    """Send a case (optionally with request-body edits) and check the error answer."""
+    """Send a case (optionally with request-body edits) and check the error answer;
+    session-wide like ``verify``."""
 
     def check(
         case: Case,
