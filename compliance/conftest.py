@@ -25,9 +25,10 @@ from .client import Result, ServerClient
 from .profiles import Profile
 from .report import FEATURE_AREAS, ComplianceReport, Verdict, feature_area, spec_section
 from .settings import SETTINGS, ConfigError, Settings, load_settings
+from .sharding import shard_of
 from .storage import ObjectStore, StoreUnavailable
 
-pytest_plugins = ["compliance.fuzz_plugin"]
+pytest_plugins = ["compliance.fuzz_plugin", "compliance.shard_plugin"]
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 STORE_KEY = pytest.StashKey[ObjectStore]()
@@ -70,6 +71,8 @@ def _is_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     for area, description in FEATURE_AREAS.items():
         config.addinivalue_line("markers", f"{area}: {description}")
+    if shard_of(config) is not None and getattr(config.option, "numprocesses", None):
+        raise pytest.UsageError("--shard is one plain pytest process: leave out -n")
     options = {s.name: config.getoption(s.dest) for s in SETTINGS}
     options["PROFILE"] = auto_profile.worker_profile(config) or options["PROFILE"]
     try:
@@ -137,6 +140,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     store = config.stash.get(STORE_KEY, None)
     if store is None or config.getoption("keep_data"):
         return
+    shard = shard_of(config)
+    if shard is not None and not store.last_shard_out(*shard):
+        return  # the run's objects serve the shards still running; the last one removes them
     store.cleanup()
 
 
@@ -156,7 +162,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if reason:
             item.add_marker(pytest.mark.xfail(reason=f"known deviation: {reason}", strict=True))
     worker = getattr(config, "workerinput", {}).get("workerid")
-    if worker in (None, "gw0") and _is_full_run(config):
+    if worker in (None, "gw0") and (shard_of(config) or (1, 1))[0] == 1 and _is_full_run(config):
         for deviation in profile.unmatched_deviations(item.nodeid for item in items):
             warnings.warn(
                 pytest.PytestWarning(

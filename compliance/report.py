@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import pytest
 
@@ -183,12 +183,20 @@ class ComplianceReport:
         terminalreporter.write_sep("=", "active storage compliance")
         for line in render_text(self.verdict).splitlines():
             terminalreporter.write_line(line)
-        if self.markdown:
-            _write(self.markdown, render_markdown(self.verdict, spec_link_from(self.markdown)))
-            terminalreporter.write_line(f"compliance report (Markdown): {self.markdown}")
-        if self.json_path:
-            _write(self.json_path, json.dumps(to_json(self.verdict), indent=2) + "\n")
-            terminalreporter.write_line(f"compliance report (JSON): {self.json_path}")
+        for line in write_reports(self.verdict, self.markdown, self.json_path):
+            terminalreporter.write_line(line)
+
+
+def write_reports(verdict: Verdict, markdown: str | None, json_path: str | None) -> list[str]:
+    """Write the Markdown and JSON reports asked for; the lines that say where they went."""
+    said = []
+    if markdown:
+        _write(markdown, render_markdown(verdict, spec_link_from(markdown)))
+        said.append(f"compliance report (Markdown): {markdown}")
+    if json_path:
+        _write(json_path, json.dumps(to_json(verdict), indent=2) + "\n")
+        said.append(f"compliance report (JSON): {json_path}")
+    return said
 
 
 def _write(path: str, text: str) -> None:
@@ -323,3 +331,33 @@ def to_json(verdict: Verdict) -> dict[str, Any]:
     data["totals"] = verdict.totals()
     data["headline"] = _headline(verdict)
     return data
+
+
+def from_json(data: dict[str, Any]) -> Verdict:
+    """The Verdict a JSON report (``to_json``) was made from."""
+    names = {f.name for f in fields(Verdict)}
+    kept = {k: v for k, v in data.items() if k in names and k != "failures"}
+    return Verdict(**kept, failures=[Failure(**failure) for failure in data["failures"]])
+
+
+def merge(parts: Sequence[Verdict]) -> Verdict:
+    """One verdict from the verdicts of the shards of one run (compliance/shards.py)."""
+    first = parts[0]
+    for part in parts[1:]:
+        ours, theirs = header_line(first), header_line(part)
+        if ours != theirs:
+            raise ValueError(f"shards ran against different targets: {ours!r} and {theirs!r}")
+    merged = Verdict(first.server, first.profile, first.api, first.chunk_cache)
+    for part in parts:
+        for area, row in part.counts.items():
+            for column, number in row.items():
+                merged.counts.setdefault(area, dict.fromkeys(COLUMNS, 0))[column] += number
+        merged.failures += part.failures
+        for mine, theirs_reasons in (
+            (merged.skip_reasons, part.skip_reasons),
+            (merged.deviation_reasons, part.deviation_reasons),
+        ):
+            for reason, number in theirs_reasons.items():
+                mine[reason] = mine.get(reason, 0) + number
+    merged.failures.sort(key=lambda failure: failure.nodeid)
+    return merged

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import time
 import uuid
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 #: How long a worker waits for another worker's upload of the same object.
 UPLOAD_WAIT_SECONDS = 60.0
+#: How often it looks: an upload takes a few milliseconds, and shards dealt test by test often
+#: need the same object at the same moment.
+UPLOAD_POLL_SECONDS = 0.002
 PRIVATE_HTTP_PREFIX = "private"
 PUBLIC_HTTP_PREFIX = "public"
 
@@ -244,7 +248,7 @@ class ObjectStore:
             while not done.exists():
                 if time.monotonic() > deadline:
                     raise StoreUnavailable(f"gave up waiting for another worker to store {ref.url}")
-                time.sleep(0.02)
+                time.sleep(UPLOAD_POLL_SECONDS)
             self._stored.add(ref)
             return
         with os.fdopen(fd, "w") as handle:
@@ -258,6 +262,21 @@ class ObjectStore:
         self._stored.add(ref)
 
     # --- cleanup --------------------------------------------------------------------------------
+
+    def last_shard_out(self, k: int, n: int) -> bool:
+        """Record that shard ``k`` of ``n`` of this run has finished; True for the one shard
+        (the last to finish) that is to remove the run's objects."""
+        done = self.marker_dir.with_name(self.marker_dir.name + ".shards")
+        done.mkdir(exist_ok=True)
+        (done / str(k)).touch()
+        if sum(1 for path in done.iterdir() if path.name.isdigit()) < n:
+            return False
+        try:
+            (done / "cleaning").mkdir()  # atomic: one shard wins even if two finish together
+        except FileExistsError:
+            return False
+        shutil.rmtree(done)
+        return True
 
     def cleanup(self) -> int:
         """Delete every object this run stored; returns how many. Called once, at the end."""

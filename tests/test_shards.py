@@ -1,0 +1,167 @@
+"""The shard runner's parts (compliance/sharding.py, shards.py, report.merge, the last shard's
+cleanup), and one run of it against the local stack whose merged verdict must equal a plain
+run's."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from compliance.report import Failure, Verdict, from_json, merge, to_json
+from compliance import sharding
+from compliance.sharding import deal, parse_shard
+from compliance.shards import UsageError, shard_count, split_reports, worst
+from compliance.storage import ObjectStore
+
+from .test_stack_smoke import START_HINT, V2_URL, WELL_KNOWN, _answers
+
+ITEMS = [
+    f"test_{group}[{i}]"
+    for group, size in (("a", 7), ("b", 4), ("c", 3), ("d", 1))
+    for i in range(size)
+]
+
+
+def _group(item: str) -> str:
+    return item.split("[")[0]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_the_shards_take_every_test_once(n: int) -> None:
+    shares = [deal(ITEMS, k, n, _group) for k in range(1, n + 1)]
+    assert sorted(item for kept, _ in shares for item in kept) == sorted(ITEMS)
+    for kept, dropped in shares:
+        assert sorted(kept + dropped) == sorted(ITEMS) and not set(kept) & set(dropped)
+
+
+def test_small_groups_stay_whole_and_are_balanced_largest_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sharding, "GROUPS_PER_SHARD", 1)  # runs of up to 15 // 2 = 7 items
+    shares = [deal(ITEMS, k, 2, _group)[0] for k in (1, 2)]
+    owners = {_group(item): k for k, share in enumerate(shares) for item in share}
+    assert all(owners[_group(item)] == k for k, share in enumerate(shares) for item in share)
+    assert sorted(len(share) for share in shares) == [7, 8]  # a | b + c + d
+
+
+def test_a_big_group_is_cut_so_that_it_spreads() -> None:
+    items = [f"test_big[{i}]" for i in range(100)] + ["test_small[0]"]
+    kept = [deal(items, k, 2, _group)[0] for k in (1, 2)]
+    assert all(any(item.startswith("test_big") for item in share) for share in kept)
+    assert abs(len(kept[0]) - len(kept[1])) <= len(items) // (sharding.GROUPS_PER_SHARD * 2)
+
+
+@pytest.mark.parametrize("text", ["0/2", "3/2", "1", "a/b", "1/0"])
+def test_a_wrong_shard_is_a_usage_error(text: str) -> None:
+    with pytest.raises(pytest.UsageError, match="--shard"):
+        parse_shard(text)
+
+
+def test_report_options_go_to_the_runner_and_xdist_options_are_refused() -> None:
+    args, reports = split_reports(
+        ["compliance", "--compliance-report", "r.md", "--compliance-report-json=r.json", "-q"]
+    )
+    assert args == ["compliance", "-q"]
+    assert reports == {"--compliance-report": "r.md", "--compliance-report-json": "r.json"}
+    for refused in (["-n", "2"], ["-nauto"], ["--junitxml=x.xml"], ["--shard", "1/2"]):
+        with pytest.raises(UsageError):
+            split_reports(refused)
+    with pytest.raises(UsageError, match="file name"):
+        split_reports(["--compliance-report"])
+    with pytest.raises(UsageError, match="positive integer"):
+        shard_count("0")
+
+
+def test_the_worst_exit_status_wins() -> None:
+    assert worst([0, 0]) == 0 and worst([0, 1]) == 1 and worst([1, 3, 0]) == 3
+    assert worst([5, 0]) == 0 and worst([5, 5]) == 5
+
+
+def _verdict(passed: int, failures: list[Failure]) -> Verdict:
+    verdict = Verdict("http://s", "reductionist-0.13", "v2")
+    for _ in range(passed):
+        verdict.add("operations", "passed")
+    for failure in failures:
+        verdict.add(failure.area, "failed")
+    verdict.failures += failures
+    verdict.skip_reasons["no blosc2"] = 1
+    return verdict
+
+
+def test_merged_verdicts_add_up_through_their_json() -> None:
+    late = Failure("compliance/test_x.py::test_b", "selection", "count [1] != [2]", "curl ...")
+    early = Failure("compliance/test_x.py::test_a", "selection", "status 500 != 200", None)
+    parts = [
+        from_json(json.loads(json.dumps(to_json(v))))
+        for v in (_verdict(3, [late]), _verdict(2, [early]))
+    ]
+    merged = merge(parts)
+    assert merged.counts["operations"]["passed"] == 5
+    assert merged.counts["selection"]["failed"] == 2
+    assert [f.nodeid for f in merged.failures] == [early.nodeid, late.nodeid]
+    assert merged.skip_reasons == {"no blosc2": 2} and not merged.complies
+    other = Verdict("http://elsewhere", "reductionist-0.13", "v2")
+    with pytest.raises(ValueError, match="different targets"):
+        merge([parts[0], other])
+
+
+def test_only_the_last_shard_out_cleans_up(tmp_path: Path) -> None:
+    store = ObjectStore(
+        "http://s3", "id", "pw", "http://http", ("u", "p"), 1.0, run=uuid.uuid4().hex
+    )
+    assert store.last_shard_out(2, 3) is False
+    assert store.last_shard_out(1, 3) is False
+    assert store.last_shard_out(3, 3) is True
+    assert not store.marker_dir.with_name(store.marker_dir.name + ".shards").exists()
+    store.marker_dir.rmdir()
+
+
+def _totals(path: Path) -> dict[str, int]:
+    return dict(json.loads(path.read_text())["totals"])
+
+
+@pytest.mark.stack
+def test_two_shards_give_the_plain_runs_verdict(tmp_path: Path) -> None:
+    """Against the stack's 0.13.1: the merged counts equal one plain process's, exactly."""
+    reason = _answers(V2_URL + WELL_KNOWN)
+    if reason is not None:
+        pytest.fail(f"Reductionist v2: {reason}; {START_HINT}")
+    common = ["-m", "operations", "--proxy-url", V2_URL, "--profile", "reductionist-0.13", "-q"]
+    plain, sharded = tmp_path / "plain.json", tmp_path / "sharded.json"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "compliance",
+            *common,
+            "-p",
+            "no:xdist",
+            "--compliance-report-json",
+            str(plain),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compliance.shards",
+            "2",
+            "compliance",
+            *common,
+            "--compliance-report-json",
+            str(sharded),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "shard 2/2" in run.stdout
+    assert _totals(sharded) == _totals(plain) and _totals(plain)["passed"] > 0
