@@ -2,8 +2,9 @@
 
     python -m compliance.shards N|auto [PYTEST ARGS...]
 
-Each process runs every N-th test (``--shard K/N``, compliance/shard_plugin.py); all share one
-run id, so an object is uploaded once, and the last to finish removes the run's objects. Their
+Each process runs its share of the tests (``--shard K/N``, compliance/sharding.py); all share
+one run id (ACTIVESTORAGE_RUN_ID if set, else a new one), so an object is uploaded once, and the
+last to finish removes the run's objects. Their
 output is printed one after another, then the merged verdict; ``--compliance-report`` and
 ``--compliance-report-json`` get the merged reports. Why not pytest-xdist: its messaging
 (six messages a test through its controller) cost a third of a grid run on two cores
@@ -90,7 +91,8 @@ def worst(codes: Sequence[int]) -> int:
 
 def run(n: int, args: Sequence[str], reports: dict[str, str]) -> int:
     """Start the shards, wait for them (stopping them all on Ctrl-C), print and merge."""
-    env = {**os.environ, "ACTIVESTORAGE_RUN_ID": uuid.uuid4().hex}
+    run_id = os.environ.get("ACTIVESTORAGE_RUN_ID") or uuid.uuid4().hex  # a caller's own, or new
+    env = {**os.environ, "ACTIVESTORAGE_RUN_ID": run_id}
     with tempfile.TemporaryDirectory(prefix="activestorage-shards-") as folder:
         work = Path(folder)
         logs = [(work / f"{k}.log").open("w+") for k in range(1, n + 1)]
@@ -165,7 +167,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"compliance.shards: {error}", file=sys.stderr)
         return 2
-    return run(n, pytest_args, reports)
+    try:
+        return run(n, pytest_args, reports)
+    except KeyboardInterrupt:
+        print("compliance.shards: interrupted (the shards stopped and removed their objects)")
+        return 130
 
 
 if __name__ == "__main__":

@@ -127,16 +127,32 @@ def _still_running(group: int) -> bool:
     return True
 
 
-def test_ctrl_c_leaves_no_objects_and_no_processes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("runner", ["xdist", "shards"])
+def test_ctrl_c_leaves_no_objects_and_no_processes(tmp_path: Path, runner: str) -> None:
+    """pytest -n 2, and the shard runner (python -m compliance.shards 2) as run-compliance.sh
+    runs the suite."""
     _server_up()
     run_uid = uuid.uuid4().hex
     marker_dir = Path("/tmp") / f"activestorage-{run_uid}"
     log = tmp_path / "suite.log"
+    if runner == "xdist":
+        command, environment, interrupted = (
+            _suite(SERVER, f"--testrunuid={run_uid}"),
+            _own_environment(),
+            2,  # pytest's "interrupted"
+        )
+    else:
+        shards = [sys.executable, "-m", "compliance.shards", str(WORKERS), "compliance", "-q"]
+        command, environment, interrupted = (
+            shards + ["-p", "no:cacheprovider", "--proxy-url", SERVER],
+            {**_own_environment(), "ACTIVESTORAGE_RUN_ID": run_uid},
+            130,  # the runner's "interrupted"
+        )
     with open(log, "wb") as out:
         suite = subprocess.Popen(
-            _suite(SERVER, f"--testrunuid={run_uid}"),
+            command,
             cwd=REPO,
-            env=_own_environment(),
+            env=environment,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, as a terminal's foreground job
@@ -155,7 +171,7 @@ def test_ctrl_c_leaves_no_objects_and_no_processes(tmp_path: Path) -> None:
             os.killpg(suite.pid, signal.SIGKILL)
             suite.wait()
     text = log.read_text(errors="replace")
-    assert suite.returncode == 2, text[-2000:]  # pytest's "interrupted"
+    assert suite.returncode == interrupted, text[-2000:]
     assert not _still_running(suite.pid), "a process of the interrupted run is still running"
     assert not marker_dir.exists()
     assert _objects_under(f"compliance-{run_uid[:12]}") == []
