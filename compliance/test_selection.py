@@ -49,3 +49,18 @@ def test_selection_as_objects(op: str, verify: Verify, profile: Profile) -> None
     selection = ((1, 8, 3), (-1, 0, -2))
     objects = [{"start": a, "end": b, "stride": c} for a, b, c in selection]
     verify(Case(op, "int32", (9, 7), selection=selection, options=(("selection", objects),)))
+
+
+@pytest.mark.parametrize(
+    "shape,selection", [((4,), ((2, 2, 1),)), ((3, 4), ((0, 3, 1), (3, 1, 1)))]
+)
+def test_mean_of_an_empty_selection(
+    shape: tuple[int, ...],
+    selection: tuple[tuple[int, int, int], ...],
+    verify: Verify,
+    profile: Profile,
+) -> None:
+    """mean where the selection holds no element: like min and max, no number to answer
+    (docs/spec.md#empty-selection; found off the grid by the fuzz area)."""
+    require(profile, "operations", "mean")
+    verify(Case("mean", "int64", shape, selection=selection))
