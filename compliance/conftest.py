@@ -161,8 +161,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         reason = profile.xfail_reason(item.nodeid)
         if reason:
             item.add_marker(pytest.mark.xfail(reason=f"known deviation: {reason}", strict=True))
-    worker = getattr(config, "workerinput", {}).get("workerid")
-    if worker in (None, "gw0") and (shard_of(config) or (1, 1))[0] == 1 and _is_full_run(config):
+    if _first_process(config) and _is_full_run(config):
         for deviation in profile.unmatched_deviations(item.nodeid for item in items):
             warnings.warn(
                 pytest.PytestWarning(
@@ -202,6 +201,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if instability:
         report.outcome = "skipped"
         report.wasxfail = f"known instability: {instability}"
+
+
+def _first_process(config: pytest.Config) -> bool:
+    """The one process of a run that speaks for all: plain, xdist's gw0, or shard 1."""
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    shard = shard_of(config)
+    return worker in (None, "gw0") and (shard is None or shard[0] == 1)
 
 
 def _is_full_run(config: pytest.Config) -> bool:
