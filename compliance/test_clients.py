@@ -12,6 +12,7 @@ answers to every request it sent are right first.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -43,9 +44,20 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The 'auth' parameter is deprecated:DeprecationWarning"),
 ]
 
-_MISSING = client_missing()
-if _MISSING:
-    pytest.skip(f"the clients area needs the client: {_MISSING}", allow_module_level=True)
+if importlib.util.find_spec("activestorage") is None:
+    pytest.skip(
+        f"the clients area needs the client: {CLIENT} (activestorage) is not installed",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _client_importable() -> None:
+    """The client's import (0.4 s: httpx, rich, ...) is done only by a process that runs a
+    clients test, not at collection: a run without this area would pay it in every shard."""
+    missing = client_missing()
+    if missing:
+        pytest.skip(f"the clients area needs the client: {missing}")
 
 
 def _limited(key: str | None) -> Any:
