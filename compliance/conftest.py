@@ -23,7 +23,14 @@ from .case import Case, CaseRunner, Prepared
 from .checks import SpecDifference, Statuses, assert_error
 from .client import Result, ServerClient
 from .profiles import Profile
-from .report import FEATURE_AREAS, ComplianceReport, Verdict, feature_area, spec_section
+from .report import (
+    FEATURE_AREAS,
+    REPORT_PLUGIN,
+    ComplianceReport,
+    Verdict,
+    feature_area,
+    spec_section,
+)
 from .settings import SETTINGS, ConfigError, Settings, load_settings
 from .sharding import shard_of
 from .storage import ObjectStore, StoreUnavailable
@@ -71,8 +78,6 @@ def _is_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     for area, description in FEATURE_AREAS.items():
         config.addinivalue_line("markers", f"{area}: {description}")
-    if shard_of(config) is not None and getattr(config.option, "numprocesses", None):
-        raise pytest.UsageError("--shard is one plain pytest process: leave out -n")
     options = {s.name: config.getoption(s.dest) for s in SETTINGS}
     options["PROFILE"] = auto_profile.worker_profile(config) or options["PROFILE"]
     try:
@@ -88,10 +93,10 @@ def pytest_configure(config: pytest.Config) -> None:
             config.getoption("compliance_report"),
             config.getoption("compliance_report_json"),
         )
-        config.pluginmanager.register(plugin, "activestorage-compliance-report")
+        config.pluginmanager.register(plugin, REPORT_PLUGIN)
     if not _is_worker(config) and config.pluginmanager.hasplugin("xdist"):
-        if getattr(config.option, "testrunuid", None) is None:
-            config.option.testrunuid = uuid.uuid4().hex
+        if getattr(config.option, "testrunuid", None) is None:  # a caller's run id, or new
+            config.option.testrunuid = os.environ.get("ACTIVESTORAGE_RUN_ID") or uuid.uuid4().hex
         os.environ["ACTIVESTORAGE_RUN_ID"] = config.option.testrunuid
 
 

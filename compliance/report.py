@@ -144,6 +144,10 @@ def classify(report: pytest.TestReport) -> str | None:
     return None
 
 
+#: The name the report plugin is registered under (compliance/conftest.py).
+REPORT_PLUGIN = "activestorage-compliance-report"
+
+
 class ComplianceReport:
     """A pytest plugin object: collects outcomes, prints the matrix, writes the files."""
 
@@ -341,7 +345,7 @@ def from_json(data: dict[str, Any]) -> Verdict:
 
 
 def merge(parts: Sequence[Verdict]) -> Verdict:
-    """One verdict from the verdicts of the shards of one run (compliance/shards.py)."""
+    """One verdict from the verdicts of the shards of one run (compliance/shard_plugin.py)."""
     first = parts[0]
     for part in parts[1:]:
         ours, theirs = header_line(first), header_line(part)

@@ -261,6 +261,12 @@ class ObjectStore:
         done.touch()
         self._stored.add(ref)
 
+    def forget_connections(self) -> None:
+        """Close this process's connections and drop its S3 client, before a fork: a socket
+        used by two processes would mix their requests."""
+        self.connections.close()
+        self._s3 = None
+
     # --- cleanup --------------------------------------------------------------------------------
 
     def last_shard_out(self, k: int, n: int) -> bool:

@@ -4,7 +4,7 @@
 #   scripts/run-compliance.sh [--no-stack] [--keep-stack] [--require-all] [-- EXTRA PYTEST ARGS]
 #
 # Sets up the venv, brings the whole local stack up (`scripts/local-stack.sh up --all`, building
-# what is missing), then runs the suite (python -m compliance.shards auto: one plain pytest per CPU) once per server, with its profile:
+# what is missing), then runs the suite (pytest --shards auto: collected once, then one forked process per CPU) once per server, with its profile:
 #   0.13.1        reductionist-0.13        http://127.0.0.1:${REDUCTIONIST_V2_PORT:-8080}
 #                 (-m "not robustness")
 #   0.13.1 robust reductionist-0.13        http://127.0.0.1:${REDUCTIONIST_ROBUST_PORT:-8086}
@@ -127,7 +127,7 @@ EOF
 
 # suite LABEL REPORT URL PROFILE [PYTEST ARGS...]: one run of the suite, its summary line;
 # NO_FLOOR (in the environment), when set, says why the run's time has no floor; SHARDS, the
-# number of plain pytest processes the run is shared between (python -m compliance.shards:
+# number of processes the run is shared between (pytest --shards, forked after collection:
 # default auto, one per CPU; pytest-xdist's own messaging cost a third of a run).
 suite() {
     local label=$1 report=$2 url=$3 profile=$4
@@ -152,7 +152,7 @@ suite() {
     rm -f "$json"
     before=$("$py" -m compliance.server_metrics "$url" "${ca_arg[@]}")
     began=$(date +%s.%N)
-    "$py" -m compliance.shards "${SHARDS:-auto}" compliance --proxy-url "$url" --profile "$profile" "$@" \
+    "$py" -m pytest compliance --shards "${SHARDS:-auto}" --proxy-url "$url" --profile "$profile" "$@" \
         --compliance-report "$reports/compliance-$report.md" --compliance-report-json "$json" \
         "${extra[@]}" || rc=$?
     line=$(verdict "$json" "$rc") || bad=1

@@ -1,6 +1,6 @@
-"""The shard runner's parts (compliance/sharding.py, shards.py, report.merge, the last shard's
-cleanup), and one run of it against the local stack whose merged verdict must equal a plain
-run's."""
+"""The shard runner's parts (compliance/sharding.py, shard_plugin.py, report.merge, the last
+shard's cleanup), and one run of it against the local stack whose merged verdict must equal a
+plain run's."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ import pytest
 
 from compliance.report import Failure, Verdict, from_json, merge, to_json
 from compliance import sharding
-from compliance.sharding import deal, parse_shard
-from compliance.shards import UsageError, shard_count, split_reports, worst
+from compliance.sharding import deal, shard_count, worst
 from compliance.storage import ObjectStore
 
 from .test_stack_smoke import START_HINT, V2_URL, WELL_KNOWN, _answers
@@ -56,30 +55,31 @@ def test_a_big_group_is_cut_so_that_it_spreads() -> None:
     assert abs(len(kept[0]) - len(kept[1])) <= len(items) // (sharding.GROUPS_PER_SHARD * 2)
 
 
-@pytest.mark.parametrize("text", ["0/2", "3/2", "1", "a/b", "1/0"])
-def test_a_wrong_shard_is_a_usage_error(text: str) -> None:
-    with pytest.raises(pytest.UsageError, match="--shard"):
-        parse_shard(text)
+@pytest.mark.parametrize("text", ["0", "-1", "two", "1/2", ""])
+def test_a_wrong_shard_count_is_a_usage_error(text: str) -> None:
+    with pytest.raises(pytest.UsageError, match="--shards"):
+        shard_count(text)
 
 
-def test_report_options_go_to_the_runner_and_xdist_options_are_refused() -> None:
-    args, reports = split_reports(
-        ["compliance", "--compliance-report", "r.md", "--compliance-report-json=r.json", "-q"]
+def test_a_shard_count_is_a_number_or_one_per_cpu() -> None:
+    assert shard_count("3") == 3 and shard_count("auto") >= 1
+
+
+@pytest.mark.parametrize("refused", [["--junitxml", "x.xml"], ["-n", "2"]])
+def test_options_that_cannot_be_split_are_refused(refused: list[str]) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "compliance", "--shards", "2", *refused, "--co", "-q"],
+        capture_output=True,
+        text=True,
     )
-    assert args == ["compliance", "-q"]
-    assert reports == {"--compliance-report": "r.md", "--compliance-report-json": "r.json"}
-    for refused in (["-n", "2"], ["-nauto"], ["--junitxml=x.xml"], ["--shard", "1/2"]):
-        with pytest.raises(UsageError):
-            split_reports(refused)
-    with pytest.raises(UsageError, match="file name"):
-        split_reports(["--compliance-report"])
-    with pytest.raises(UsageError, match="positive integer"):
-        shard_count("0")
+    assert run.returncode == 4, run.stdout[-1000:] + run.stderr[-1000:]
+    assert f"--shards cannot be combined with {refused[0]}" in run.stderr
 
 
 def test_the_worst_exit_status_wins() -> None:
     assert worst([0, 0]) == 0 and worst([0, 1]) == 1 and worst([1, 3, 0]) == 3
     assert worst([5, 0]) == 0 and worst([5, 5]) == 5
+    assert worst([0, -9]) == 3  # a shard killed by a signal
 
 
 def _verdict(passed: int, failures: list[Failure]) -> Verdict:
@@ -152,9 +152,10 @@ def test_two_shards_give_the_plain_runs_verdict(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "compliance.shards",
-            "2",
+            "pytest",
             "compliance",
+            "--shards",
+            "2",
             *common,
             "--compliance-report-json",
             str(sharded),

@@ -129,8 +129,8 @@ def _still_running(group: int) -> bool:
 
 @pytest.mark.parametrize("runner", ["xdist", "shards"])
 def test_ctrl_c_leaves_no_objects_and_no_processes(tmp_path: Path, runner: str) -> None:
-    """pytest -n 2, and the shard runner (python -m compliance.shards 2) as run-compliance.sh
-    runs the suite."""
+    """pytest -n 2, and forked shards (pytest --shards 2) as run-compliance.sh runs the
+    suite."""
     _server_up()
     run_uid = uuid.uuid4().hex
     marker_dir = Path("/tmp") / f"activestorage-{run_uid}"
@@ -142,11 +142,11 @@ def test_ctrl_c_leaves_no_objects_and_no_processes(tmp_path: Path, runner: str) 
             2,  # pytest's "interrupted"
         )
     else:
-        shards = [sys.executable, "-m", "compliance.shards", str(WORKERS), "compliance", "-q"]
+        shards = [sys.executable, "-m", "pytest", "compliance", "--shards", str(WORKERS), "-q"]
         command, environment, interrupted = (
             shards + ["-p", "no:cacheprovider", "--proxy-url", SERVER],
             {**_own_environment(), "ACTIVESTORAGE_RUN_ID": run_uid},
-            130,  # the runner's "interrupted"
+            130,  # the shards' parent's "interrupted"
         )
     with open(log, "wb") as out:
         suite = subprocess.Popen(
