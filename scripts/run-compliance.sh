@@ -152,7 +152,9 @@ suite() {
     rm -f "$json"
     before=$("$py" -m compliance.server_metrics "$url" "${ca_arg[@]}")
     began=$(date +%s.%N)
-    "$py" -m pytest compliance --shards "${SHARDS:-auto}" --proxy-url "$url" --profile "$profile" "$@" \
+    # -p no:xdist: --shards refuses -n anyway, and xdist's hooks cost every test 0.06 ms
+    "$py" -m pytest compliance -p no:xdist --shards "${SHARDS:-auto}" --proxy-url "$url" \
+        --profile "$profile" "$@" \
         --compliance-report "$reports/compliance-$report.md" --compliance-report-json "$json" \
         "${extra[@]}" || rc=$?
     line=$(verdict "$json" "$rc") || bad=1
