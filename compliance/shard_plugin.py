@@ -1,11 +1,12 @@
 """``--shards N|auto``: collect once, then run the tests in N forked processes at once.
 
-After collection (and after ``-m`` and ``-k``), the pytest process forks N shards. Each runs
-its share of the tests (sharding.deal) with its output in a file of its own; the first shard
-process also shows the warnings of the collection. All share the run id, so an object is
-uploaded once, and the last to finish removes the run's objects. The parent waits, prints the
-shards' output one after another and the merged verdict (``--compliance-report`` and
-``--compliance-report-json`` get the merged reports), and exits with the worst status.
+After collection (and after ``-m`` and ``-k``), the pytest process forks N shards. Each takes
+the next run of tests (sharding.groups, from a counter they share) whenever it is free, with
+its output in a file of its own; the first shard also shows the warnings of the collection.
+All share the run id, so an object is uploaded once, and the last to finish removes the run's
+objects. The parent waits, prints the shards' output one after another and the merged verdict
+(``--compliance-report`` and ``--compliance-report-json`` get the merged reports), and exits
+with the worst status.
 
 Why forks: pytest-xdist's controller relays six messages a test, a quarter of a grid run on
 two cores; N pytest processes of their own each paid the start and the collection (0.9 s of
@@ -14,6 +15,7 @@ CPU each). A fork shares both (README.md#suite-speed).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import signal
@@ -21,12 +23,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from collections import deque
+from typing import Any, Callable, Sequence
 
 import pytest
 
 from .report import REPORT_PLUGIN, from_json, merge, render_text, write_reports
-from .sharding import SHARD_KEY, deal, shard_count, worst
+from .sharding import SHARD_KEY, groups, shard_count, worst
 
 #: Seconds the shards get to stop by themselves after Ctrl-C (it reached them too), then after
 #: a SIGINT of the parent's own, before they are killed.
@@ -66,8 +69,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> Any:
-    """The parent forks the shards here and never returns; each shard returns None, and
-    pytest's own loop runs its share."""
+    """The parent forks the shards here and never returns; each shard runs the runs of tests
+    it takes, and returns True (the loop is done)."""
     config = session.config
     n = config.stash.get(_COUNT_KEY, None)
     if n is None or config.option.collectonly or not session.items:
@@ -81,22 +84,51 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
         store.forget_connections()  # a socket must not be shared by two processes
     work = Path(tempfile.mkdtemp(prefix="activestorage-shards-"))
     items = list(session.items)
+    runs = [[items[i] for i in run] for run in groups(items, n, key=_function_of)]
+    taken = multiprocessing.Value("i", 0)  # the next run to take: shared, and locked, by all
     sys.stdout.flush()
     sys.stderr.flush()
     pids: list[int] = []
     for k in range(1, n + 1):
         pid = os.fork()
         if pid == 0:
-            _become_shard(session, items, k, n, work)
-            return None
+            _become_shard(session, k, n, work)
+            _run_taken(session, lambda: _take(taken, runs))
+            return True
         pids.append(pid)
     _finish_parent(config, pids, work)
 
 
-def _become_shard(
-    session: pytest.Session, items: list[pytest.Item], k: int, n: int, work: Path
-) -> None:
-    """This forked process runs shard k of n: its output to a file, its verdict to JSON."""
+def _function_of(item: pytest.Item) -> str:
+    return item.nodeid.split("[")[0]
+
+
+def _take(taken: Any, runs: list[list[pytest.Item]]) -> list[pytest.Item]:
+    """The next run of tests no shard has taken yet; [] when none is left."""
+    with taken.get_lock():
+        index = taken.value
+        taken.value += 1
+    return runs[index] if index < len(runs) else []
+
+
+def _run_taken(session: pytest.Session, take: Callable[[], list[pytest.Item]]) -> None:
+    """pytest's own loop over the tests, on the runs this shard takes. The next run is taken
+    as the last test of the current one starts, so each test knows the one after it (pytest
+    tears down fixtures by it)."""
+    queue = deque(take())
+    while queue:
+        item = queue.popleft()
+        if not queue:
+            queue.extend(take())
+        item.config.hook.pytest_runtest_protocol(item=item, nextitem=queue[0] if queue else None)
+        if session.shouldfail:
+            raise session.Failed(session.shouldfail)
+        if session.shouldstop:
+            raise session.Interrupted(session.shouldstop)
+
+
+def _become_shard(session: pytest.Session, k: int, n: int, work: Path) -> None:
+    """This forked process is shard k of n: its output to a file, its verdict to JSON."""
     config = session.config
     config.stash[SHARD_KEY] = (k, n)
     capture = config.pluginmanager.getplugin("capturemanager")
@@ -114,10 +146,6 @@ def _become_shard(
         terminal = config.pluginmanager.get_plugin("terminalreporter")
         if terminal is not None:
             terminal.stats.pop("warnings", None)  # the collection's: shard 1 shows them
-    kept, dropped = deal(items, k, n, key=lambda item: item.nodeid.split("[")[0])
-    session.items[:] = kept
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
 
 
 def _finish_parent(config: pytest.Config, pids: list[int], work: Path) -> None:

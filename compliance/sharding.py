@@ -1,7 +1,7 @@
-"""Which tests one shard of a run takes, and what the shards' exit statuses add up to.
+"""The runs of tests the shards of a run take, and what the shards' exit statuses add up to.
 
 ``--shards N`` (compliance/shard_plugin.py) forks the N shards after collection; each takes
-whole test functions, dealt so that the shards have about as many tests each.
+the next run of tests (parts of one test function) whenever it is free.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 T = TypeVar("T")
 
 #: Into how many runs, at least, a shard's share is cut (see ``deal``).
-GROUPS_PER_SHARD = 8
+GROUPS_PER_SHARD = 32
 #: The shard (K, N) a forked shard process is, in its config's stash; absent elsewhere.
 SHARD_KEY = pytest.StashKey[tuple[int, int]]()
 
@@ -44,31 +44,23 @@ def worst(codes: Sequence[int]) -> int:
     return 5 if all(code == 5 for code in codes) else 0
 
 
-def deal(items: Sequence[T], k: int, n: int, key: Callable[[T], str]) -> tuple[list[T], list[T]]:
-    """The items of shard ``k`` of ``n``, and the others.
+def groups(items: Sequence[T], n: int, key: Callable[[T], str]) -> list[list[int]]:
+    """The indices of ``items`` in the runs the N shards take, one run at a time, largest first.
 
     Items with the same ``key`` (a test function's parametrisations, which mostly share their
     stored objects) stay together in runs of at most 1/(GROUPS_PER_SHARD * n) of all, so
     shards seldom wait for each other's uploads and a big, slow function (the clients area's)
-    still spreads over them; the runs, largest first, each go to the shard with the fewest
-    items so far.
+    still spreads over them. Taken largest first by whichever shard is free, they end nearly
+    together whatever each test costs (a count of tests dealt up front did not: the fuzz area
+    is one test of a second, a skip costs nothing).
     """
     by_key: dict[str, list[int]] = {}
     for index, item in enumerate(items):
         by_key.setdefault(key(item), []).append(index)
     most = max(1, len(items) // (GROUPS_PER_SHARD * n))  # a big function is cut in runs
-    groups = {
-        f"{name}#{start}": indices[start : start + most]
-        for name, indices in by_key.items()
+    runs = [
+        indices[start : start + most]
+        for indices in by_key.values()
         for start in range(0, len(indices), most)
-    }
-    loads = [0] * n
-    mine: set[int] = set()
-    for indices in sorted(groups.values(), key=lambda group: (-len(group), group[0])):
-        lightest = loads.index(min(loads))
-        loads[lightest] += len(indices)
-        if lightest == k - 1:
-            mine.update(indices)
-    kept = [item for index, item in enumerate(items) if index in mine]
-    dropped = [item for index, item in enumerate(items) if index not in mine]
-    return kept, dropped
+    ]
+    return sorted(runs, key=lambda run: (-len(run), run[0]))

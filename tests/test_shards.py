@@ -14,7 +14,7 @@ import pytest
 
 from compliance.report import Failure, Verdict, from_json, merge, to_json
 from compliance import sharding
-from compliance.sharding import deal, shard_count, worst
+from compliance.sharding import groups, shard_count, worst
 from compliance.storage import ObjectStore
 
 from .test_stack_smoke import START_HINT, V2_URL, WELL_KNOWN, _answers
@@ -31,28 +31,26 @@ def _group(item: str) -> str:
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
-def test_the_shards_take_every_test_once(n: int) -> None:
-    shares = [deal(ITEMS, k, n, _group) for k in range(1, n + 1)]
-    assert sorted(item for kept, _ in shares for item in kept) == sorted(ITEMS)
-    for kept, dropped in shares:
-        assert sorted(kept + dropped) == sorted(ITEMS) and not set(kept) & set(dropped)
+def test_the_runs_hold_every_test_once(n: int) -> None:
+    runs = groups(ITEMS, n, _group)
+    assert sorted(index for run in runs for index in run) == list(range(len(ITEMS)))
 
 
-def test_small_groups_stay_whole_and_are_balanced_largest_first(
+def test_small_functions_stay_whole_and_the_largest_runs_come_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sharding, "GROUPS_PER_SHARD", 1)  # runs of up to 15 // 2 = 7 items
-    shares = [deal(ITEMS, k, 2, _group)[0] for k in (1, 2)]
-    owners = {_group(item): k for k, share in enumerate(shares) for item in share}
-    assert all(owners[_group(item)] == k for k, share in enumerate(shares) for item in share)
-    assert sorted(len(share) for share in shares) == [7, 8]  # a | b + c + d
+    runs = [[ITEMS[i] for i in run] for run in groups(ITEMS, 2, _group)]
+    assert [len(run) for run in runs] == [7, 4, 3, 1]
+    assert all(len({_group(item) for item in run}) == 1 for run in runs)
 
 
-def test_a_big_group_is_cut_so_that_it_spreads() -> None:
+def test_a_big_function_is_cut_so_that_it_spreads() -> None:
     items = [f"test_big[{i}]" for i in range(100)] + ["test_small[0]"]
-    kept = [deal(items, k, 2, _group)[0] for k in (1, 2)]
-    assert all(any(item.startswith("test_big") for item in share) for share in kept)
-    assert abs(len(kept[0]) - len(kept[1])) <= len(items) // (sharding.GROUPS_PER_SHARD * 2)
+    most = len(items) // (sharding.GROUPS_PER_SHARD * 2)
+    runs = groups(items, 2, _group)
+    assert len(runs) > 2 and all(len(run) <= most for run in runs)
+    assert [items[i] for i in runs[0]] == [f"test_big[{i}]" for i in range(most)]
 
 
 @pytest.mark.parametrize("text", ["0", "-1", "two", "1/2", ""])
