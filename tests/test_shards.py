@@ -36,12 +36,12 @@ def test_the_runs_hold_every_test_once(n: int) -> None:
     assert sorted(index for run in runs for index in run) == list(range(len(ITEMS)))
 
 
-def test_small_functions_stay_whole_and_the_largest_runs_come_first(
+def test_small_functions_stay_whole_and_the_runs_keep_the_collection_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sharding, "GROUPS_PER_SHARD", 1)  # runs of up to 15 // 2 = 7 items
     runs = [[ITEMS[i] for i in run] for run in groups(ITEMS, 2, _group)]
-    assert [len(run) for run in runs] == [7, 4, 3, 1]
+    assert [len(run) for run in runs] == [7, 4, 3, 1]  # a, b, c, d as collected
     assert all(len({_group(item) for item in run}) == 1 for run in runs)
 
 
@@ -164,3 +164,10 @@ def test_two_shards_give_the_plain_runs_verdict(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout[-2000:]
     assert "shard 2/2" in run.stdout
     assert _totals(sharded) == _totals(plain) and _totals(plain)["passed"] > 0
+
+
+def test_the_runs_come_in_the_order_of_collection() -> None:
+    """A chunk cache answers by what was asked before it: the order must stay the suite's."""
+    items = ["test_small[0]"] + [f"test_big[{i}]" for i in range(1000)]  # runs of 15
+    runs = groups(items, 2, _group)
+    assert runs[0] == [0] and [run[0] for run in runs] == sorted(run[0] for run in runs)
