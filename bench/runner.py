@@ -167,16 +167,9 @@ class Bench:
 
     def preflight(self) -> None:
         """Reach S3 and every proxy once; an unreachable one is a one-line error naming it."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
         try:
-            self.store.s3.head_bucket(Bucket=self.bucket)
-        except ClientError as error:  # 404: absent, ours to create and remove; else see below
-            code = str(error.response.get("Error", {}).get("Code", ""))
-            self.created_bucket = code in ("404", "NoSuchBucket", "NotFound")
-        except BotoCoreError as error:
-            raise BenchmarkError(f"S3 store {self.s3_source} unreachable: {error}") from None
-        try:
+            # 404: absent, ours to create and remove; any other refusal: see ensure_bucket
+            self.created_bucket = self.store.s3_call("HEAD", self.bucket).status == 404
             self.store.ensure_bucket(self.bucket)
         except StoreUnavailable as error:
             self.created_bucket = False
@@ -201,10 +194,10 @@ class Bench:
             print(f"warning: could not remove benchmark data from {self.bucket}: {error}")
             return 0
         if self.created_bucket:
-            try:
-                self.store.s3.delete_bucket(Bucket=self.bucket)
-            except Exception:
-                pass  # another run's objects are in it: leave it
+            try:  # S3 refuses to delete a bucket that another run's objects are in
+                self.store.s3_call("DELETE", self.bucket)
+            except StoreUnavailable:
+                pass  # unreachable now: leave it
         return self.removed
 
     def route(self, proxy_urls: Mapping[str, str], s3_url: str) -> None:

@@ -15,6 +15,7 @@ CPU each). A fork shares both (README.md#suite-speed).
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -22,8 +23,8 @@ import signal
 import sys
 import tempfile
 import time
-from pathlib import Path
 from collections import deque
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import pytest
@@ -172,8 +173,6 @@ def _finish_parent(config: pytest.Config, pids: list[int], work: Path) -> None:
 
 def _merged(work: Path, codes: Sequence[int], report: Any) -> int:
     """Print the merged verdict and write the reports; the run's exit status."""
-    import json
-
     n = len(codes)
     paths = [work / f"{k}.json" for k in range(1, n + 1)]
     missing = [str(k) for k, path in enumerate(paths, start=1) if not path.exists()]

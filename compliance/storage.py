@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -175,10 +175,8 @@ class ObjectStore:
     ) -> RawAnswer:
         """One signed S3 request (path-style ``bucket[/key]``); StoreUnavailable when the
         store does not answer."""
-        url = self.s3_source + "/" + quote(path, safe="/~") + (f"?{query}" if query else "")
-        signed = signed_headers(
-            method, url, hashlib.sha256(body or b"").hexdigest(), self.aws_id, self.aws_password
-        )
+        url = self._s3_url(path, query)
+        signed = self._s3_signature(method, url, hashlib.sha256(body or b"").hexdigest())
         try:
             return self.connections.request(
                 method, url, body, {**signed, **(headers or {})}, timeout=self.timeout
@@ -202,12 +200,16 @@ class ObjectStore:
 
     def _put_s3_object(self, ref: ObjectRef, data: bytes, digest: str | None = None) -> None:
         """One signed PUT (compliance.sigv4), tried twice; a refusal names the store's answer."""
-        url = self.s3_source + "/" + quote(f"{ref.bucket}/{ref.key}", safe="/~")
+        url = self._s3_url(f"{ref.bucket}/{ref.key}")
         sha256 = digest or hashlib.sha256(data).hexdigest()
-        self._put("S3 store", url, data, None, lambda: self._s3_signature(url, sha256))
+        self._put("S3 store", url, data, None, lambda: self._s3_signature("PUT", url, sha256))
 
-    def _s3_signature(self, url: str, sha256: str) -> dict[str, str]:
-        return signed_headers("PUT", url, sha256, self.aws_id, self.aws_password)
+    def _s3_url(self, path: str, query: str = "") -> str:
+        """A path-style URL of the store, percent-encoded as it goes on the wire and is signed."""
+        return self.s3_source + "/" + quote(path, safe="/~") + (f"?{query}" if query else "")
+
+    def _s3_signature(self, method: str, url: str, sha256: str) -> dict[str, str]:
+        return signed_headers(method, url, sha256, self.aws_id, self.aws_password)
 
     def _put(
         self,
