@@ -17,7 +17,7 @@ from typing import Any, Callable
 import pytest
 import requests
 
-from . import auto_profile
+from . import auto_profile, data
 from .cache_warm import Warm
 from .case import Case, CaseRunner, Prepared
 from .checks import SpecDifference, Statuses, assert_error
@@ -264,6 +264,18 @@ def runner(settings: Settings, client: ServerClient, store: ObjectStore) -> Case
 
 
 Verify = Callable[[Case], Result]
+OwnValues = Callable[[str, tuple[int, ...]], tuple[Any, ...]]
+
+
+@pytest.fixture
+def own_values(request: pytest.FixtureRequest) -> OwnValues:
+    """Data of this test's own (``data.own_values``): for a refusal that must be the cold one.
+
+    With a chunk cache, a refused read of an object another test has read may be 404 instead of
+    401 (docs/spec.md#chunk-cache); ``test_cache.py`` tests that on purpose. Elsewhere the
+    answer must not hang on which tests ran first.
+    """
+    return lambda dtype, shape: data.own_values(request.node.nodeid, dtype, shape)
 
 
 @pytest.fixture

@@ -35,6 +35,16 @@ def seed_for(*parts: Any) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
+def own_values(owner: str, dtype: str, shape: Sequence[int], part: int = 0) -> tuple[Any, ...]:
+    """Exact data seeded by ``owner`` (a test's id), so no other test stores the same object.
+
+    A chunk cache answers by what was read before (docs/spec.md#chunk-cache): a test whose
+    answer must be the cold one, whatever ran earlier, reads an object only it stores.
+    """
+    seed = seed_for("own", owner, part)
+    return tuple(make_array(dtype, shape, seed).ravel().tolist())
+
+
 def _exact_bound(dtype: np.dtype, count: int) -> int:
     """Largest |k| such that summing ``count`` values k*step (or k) stays exact / in range."""
     count = max(count, 1)

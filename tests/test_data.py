@@ -21,8 +21,10 @@ from compliance.data import (
     encode_object,
     make_array,
     missing_mask,
+    own_values,
     seed_for,
 )
+from compliance.case import Case, logical_array
 
 DTYPES = ["int32", "int64", "uint32", "uint64", "float32", "float64"]
 INT_DTYPES = ["int32", "int64", "uint32", "uint64"]
@@ -53,6 +55,19 @@ def test_same_seed_same_array_other_seed_other_array(dtype: str) -> None:
     assert first.shape == (6, 7)
     assert np.array_equal(first, make_array(dtype, (6, 7), 11))
     assert not np.array_equal(first, make_array(dtype, (6, 7), 12))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_own_values_are_the_owners_alone(dtype: str) -> None:
+    """A test's own data are stable, differ from every other test's and from the data of an
+    ordinary case of the same dtype and shape: so no chunk cache has seen the object."""
+    owner = "compliance/test_auth.py::test_private_object_without_credentials[sum]"
+    mine = own_values(owner, dtype, (8,))
+    assert mine == own_values(owner, dtype, (8,))
+    assert mine != own_values(owner.replace("[sum]", "[select]"), dtype, (8,))
+    assert mine != own_values(owner, dtype, (8,), part=1)
+    ordinary, _ = logical_array(Case("sum", dtype, (8,)))
+    assert mine != tuple(ordinary.ravel().tolist())
 
 
 # --- exact float data ---------------------------------------------------------------------------
