@@ -52,9 +52,11 @@ if importlib.util.find_spec("activestorage") is None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _client_importable() -> None:
+def _client_importable(profile: Profile) -> None:
     """The client's import (0.4 s: httpx, rich, ...) is done only by a process that runs a
-    clients test, not at collection: a run without this area would pay it in every shard."""
+    clients test, not at collection: a run without this area would pay it in every shard.
+    A server without the files' features (0.11.0: API v1) skips the area before the import."""
+    _require_the_files_features(profile)
     missing = client_missing()
     if missing:
         pytest.skip(f"the clients area needs the client: {missing}")
