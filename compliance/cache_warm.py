@@ -106,5 +106,8 @@ class Warm:
         if result.status is None:
             return None
         if result.status != 200 or result.dtype != "int64":
-            pytest.fail(f"cache probe read failed:\n{result.exchange.describe()}")
+            # the first line is what the verdict shows: what came back, in short
+            body = " ".join(str(result.error_body).split())[:200]
+            got = f"HTTP {result.status}, dtype {result.dtype}, {body}"
+            pytest.fail(f"cache probe read failed: {got}\n{result.exchange.describe()}")
         return int(result.values().reshape(-1)[0])
