@@ -107,7 +107,7 @@ class Warm:
             return None
         if result.status != 200 or result.dtype != "int64":
             # the first line is what the verdict shows: what came back, in short
-            body = " ".join(str(result.error_body).split())[:200]
-            got = f"HTTP {result.status}, dtype {result.dtype}, {body}"
+            answer = " ".join(str(result.error_body).split())[:200]
+            got = f"HTTP {result.status}, dtype {result.dtype}, {answer}"
             pytest.fail(f"cache probe read failed: {got}\n{result.exchange.describe()}")
         return int(result.values().reshape(-1)[0])
