@@ -63,6 +63,19 @@ def run_id() -> str:
     )
 
 
+def marker_root() -> Path:
+    """The folder that holds each run's upload markers (``activestorage-RUN``): /dev/shm, a RAM
+    filesystem, where there is one to write to and TMPDIR is not set; else the temp folder.
+
+    Every upload makes two markers, and every process checks them: on this machine's disk a
+    pair took 1.1 ms to make (0.47 s of a 0.11.0 run's 418 uploads), in /dev/shm 0.02 ms.
+    """
+    shm = Path("/dev/shm")
+    if "TMPDIR" not in os.environ and shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
+        return shm
+    return Path(tempfile.gettempdir())
+
+
 class ObjectStore:
     """The S3 buckets and the HTTP store of one run. No client exists until first used."""
 
@@ -85,7 +98,7 @@ class ObjectStore:
         self.timeout = timeout
         self.run = run or run_id()
         self.prefix = f"{key_prefix}-{self.run[:12]}"
-        self.marker_dir = Path(tempfile.gettempdir()) / f"activestorage-{self.run}"
+        self.marker_dir = marker_root() / f"activestorage-{self.run}"
         self.marker_dir.mkdir(parents=True, exist_ok=True)
         self._s3: S3Client | None = None
         self.connections = Connections()  # uploads and the HTTP store: the suite's transport

@@ -23,6 +23,7 @@ import requests
 
 from compliance import config
 from compliance.client import GIVE_UP_AFTER
+from compliance.storage import marker_root
 from faults.mutation_runs import REPO, ProxyProcess
 
 pytestmark = pytest.mark.stack
@@ -133,7 +134,7 @@ def test_ctrl_c_leaves_no_objects_and_no_processes(tmp_path: Path, runner: str) 
     suite."""
     _server_up()
     run_uid = uuid.uuid4().hex
-    marker_dir = Path("/tmp") / f"activestorage-{run_uid}"
+    marker_dir = marker_root() / f"activestorage-{run_uid}"
     log = tmp_path / "suite.log"
     if runner == "xdist":
         command, environment, interrupted = (
