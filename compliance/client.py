@@ -11,6 +11,7 @@ import json
 import re
 import shlex
 import ssl
+import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,7 +20,6 @@ from urllib.parse import urlsplit
 
 import cbor2
 import numpy as np
-import requests
 
 from .cbor_framing import cbor_framing
 from .http_transport import TRANSPORT_ERRORS, Connections, RawAnswer
@@ -301,6 +301,14 @@ def _v2_shape_and_count(result: Result, payload: Mapping[Any, Any]) -> None:
         result.count_format = "list"
 
 
+def _timeouts() -> tuple[type[BaseException], ...]:
+    """The exception types that mean "no answer in time": the suite's transport's, and those
+    of requests (which the field's client uses) once something has imported it; the suite
+    itself does not, so a run does not pay requests' import (0.07 s) before its first test."""
+    requests = sys.modules.get("requests")
+    return (TimeoutError,) if requests is None else (TimeoutError, requests.exceptions.Timeout)
+
+
 class AnswerTracker:
     """One server's current run of requests without an answer, shared by everything in this
     process that posts to it (the session's client, a test's own client, the field's client)."""
@@ -319,7 +327,7 @@ class AnswerTracker:
     def note_error(self, url: str, error: Exception, timeout: float) -> None:
         """Count a timeout or a refused connection (from the suite's transport or from
         requests, which the field's client uses); other transport errors count for nothing."""
-        if isinstance(error, (TimeoutError, requests.exceptions.Timeout)):
+        if isinstance(error, _timeouts()):
             self.note(False, f"{url} (no answer in {timeout:.0f} s)")
         elif isinstance(error, ConnectionRefusedError) or "Connection refused" in str(error):
             self.note(False, f"{url} (connection refused)")

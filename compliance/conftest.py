@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-import requests
 
 from . import auto_profile, data
 from .cache_warm import Warm
 from .case import Case, CaseRunner, Prepared
 from .checks import SpecDifference, Statuses, assert_error
 from .client import Result, ServerClient
+from .http_transport import TRANSPORT_ERRORS, Connections
 from .profiles import Profile
 from .report import (
     FEATURE_AREAS,
@@ -117,16 +117,15 @@ def _preflight(settings: Settings, store: ObjectStore) -> None:
     store.ensure_bucket(settings.public_bucket_name, public=True)
     if settings.profile.http_backend:
         store.check_http_store()
+    connections = Connections(settings.proxy_ca_cert)  # the suite's transport, not requests
     try:
-        requests.get(
-            settings.proxy_url + "/",
-            timeout=settings.request_timeout,
-            verify=settings.proxy_ca_cert or True,
-        )
-    except requests.RequestException as error:
+        connections.request("GET", settings.proxy_url + "/", timeout=settings.request_timeout)
+    except TRANSPORT_ERRORS as error:
         raise StoreUnavailable(
             f"server under test {settings.proxy_url} unreachable: {error}"
         ) from None
+    finally:
+        connections.close()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -13,8 +13,11 @@ from typing import Any
 import cbor2
 import numpy as np
 import pytest
+import requests
 
 from compliance.client import (
+    GIVE_UP_AFTER,
+    AnswerTracker,
     ObjectRef,
     build_body,
 )
@@ -204,3 +207,21 @@ def test_v2_bad_bodies_are_parse_problems(content: bytes, problem: str) -> None:
     assert result.status == 200
     assert any(problem in p for p in result.parse_problems), result.parse_problems
     assert result.dtype is None and result.shape is None and result.count is None
+
+
+@pytest.mark.parametrize(
+    "error,counts",
+    [
+        (TimeoutError("timed out"), True),
+        (requests.exceptions.ReadTimeout("read timed out"), True),  # the field's client's
+        (ConnectionRefusedError(111, "Connection refused"), True),
+        (requests.exceptions.ConnectionError("Connection refused"), True),
+        (ValueError("a bad answer"), False),
+    ],
+)
+def test_a_timeout_or_refusal_counts_as_no_answer(error: Exception, counts: bool) -> None:
+    """From the suite's transport and from requests alike (compliance.client._timeouts)."""
+    tracker = AnswerTracker()
+    for _ in range(GIVE_UP_AFTER):
+        tracker.note_error("http://127.0.0.1:1/v2/sum", error, 5.0)
+    assert (tracker.stopped_answering() is not None) is counts
