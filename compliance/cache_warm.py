@@ -27,7 +27,10 @@ from .profiles import Profile
 
 #: Upper bound on the wait for the cache writer; it normally takes milliseconds.
 SETTLE_SECONDS = 10.0
-SETTLE_POLL = 0.02
+#: The pause before each read of the probe after the second. The second follows the first at
+#: once: the upload in between (2 ms) is time enough for the writer in 137 of 140 settles of
+#: 0.13.1-cache's cache and offset areas, where a 20 ms pause there cost 4.1 s of the run.
+SETTLE_POLL = 0.005
 LOCATION_FIELDS = ("source", "bucket", "object", "interface_type", "url")
 
 
@@ -91,13 +94,16 @@ class Warm:
         while time.monotonic() < deadline:
             if self._probe(name, version) not in (version, None):
                 return True
+            if version > 0:
+                time.sleep(SETTLE_POLL)
             version += 1
-            time.sleep(SETTLE_POLL)
         return False
 
     def _probe(self, name: str, version: int) -> int | None:
         """Store ``version`` in the probe and read it back; None for a dropped connection
-        (Reductionist panics reading an entry whose metadata file is being written)."""
+        (Reductionist panics reading an entry whose metadata file is being written) or for
+        another answer of the profile's known race (0.13.1 reads a chunk file still empty):
+        the probe met its own entry being written, and is read again."""
         ref = self.runner.store.rewrite_s3(
             self.runner.bucket, name, np.array([version], "=i8").tobytes()
         )
@@ -106,6 +112,10 @@ class Warm:
         if result.status is None:
             return None
         if result.status != 200 or result.dtype != "int64":
+            # worded as the checks word a refusal, which is what the profile's answers match
+            refusal = f"status {result.status} != 200; body: {result.error_body!r}"
+            if self.profile.instability([refusal], None):
+                return None
             # the first line is what the verdict shows: what came back, in short
             answer = " ".join(str(result.error_body).split())[:200]
             got = f"HTTP {result.status}, dtype {result.dtype}, {answer}"
