@@ -269,35 +269,40 @@ def settings(pytestconfig: pytest.Config) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def profile(settings: Settings) -> Profile:
-    return settings.profile
+def profile(pytestconfig: pytest.Config) -> Profile:
+    return pytestconfig.stash[SETTINGS_KEY].profile
 
 
 @pytest.fixture(scope="session")
-def store(settings: Settings) -> ObjectStore:
-    return _make_store(settings)
-
-
-@pytest.fixture(scope="session")
-def client(settings: Settings) -> ServerClient:
-    return ServerClient(
+def runner(pytestconfig: pytest.Config) -> CaseRunner:
+    """The run's client, stores and credentials. The fixtures most tests use (this one,
+    ``verify``, ``reject``, ``profile``) depend on nothing else: pytest resolves each test's
+    whole fixture chain again, and every fixture in it costs each test time."""
+    settings = pytestconfig.stash[SETTINGS_KEY]
+    client = ServerClient(
         settings.proxy_url,
         settings.profile.api,
         settings.request_timeout,
         settings.proxy_ca_cert,
         settings.profile.trailing_slash,
     )
-
-
-@pytest.fixture(scope="session")
-def runner(settings: Settings, client: ServerClient, store: ObjectStore) -> CaseRunner:
     return CaseRunner(
         settings.profile,
         client,
-        store,
+        _make_store(settings),
         (settings.aws_id, settings.aws_password),
         (settings.bucket_name, settings.public_bucket_name),
     )
+
+
+@pytest.fixture(scope="session")
+def store(runner: CaseRunner) -> ObjectStore:
+    return runner.store
+
+
+@pytest.fixture(scope="session")
+def client(runner: CaseRunner) -> ServerClient:
+    return runner.client
 
 
 Verify = Callable[[Case], Result]
@@ -316,13 +321,13 @@ def own_values(request: pytest.FixtureRequest) -> OwnValues:
 
 
 @pytest.fixture
-def warm(runner: CaseRunner, profile: Profile, request: pytest.FixtureRequest) -> Warm:
+def warm(runner: CaseRunner, request: pytest.FixtureRequest) -> Warm:
     """Reads that wait for a chunk cache's writer, with data of this test's own."""
-    return Warm(runner, profile, request.node.nodeid)
+    return Warm(runner, runner.profile, request.node.nodeid)
 
 
 @pytest.fixture(scope="session")
-def verify(runner: CaseRunner, profile: Profile) -> Verify:
+def verify(runner: CaseRunner) -> Verify:
     """Send a case and compare every field of the answer with the oracle; returns the Result.
     Session-wide: it holds nothing of a test's own, and a fixture made per test costs time."""
 
@@ -333,7 +338,7 @@ RejectCheck = Callable[..., Result]
 
 
 @pytest.fixture(scope="session")
-def reject(runner: CaseRunner, profile: Profile) -> RejectCheck:
+def reject(runner: CaseRunner) -> RejectCheck:
     """Send a case (optionally with request-body edits) and check the error answer;
     session-wide like ``verify``."""
 
@@ -348,7 +353,7 @@ def reject(runner: CaseRunner, profile: Profile) -> RejectCheck:
         if edit is not None:
             edit(prepared.body)
         _, result = runner.send(case, prepared)
-        assert_error(result, status, profile, mentions)
+        assert_error(result, status, runner.profile, mentions)
         return result
 
     return check

@@ -16,7 +16,7 @@ from .profiles import ALL_DTYPES, ALL_OPERATIONS, Profile
 pytestmark = pytest.mark.http
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def _needs_http_backend(profile: Profile) -> None:
     require(profile, "http_backend")
 

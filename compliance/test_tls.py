@@ -18,7 +18,7 @@ from .settings import Settings
 pytestmark = pytest.mark.tls
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def _needs_https(settings: Settings) -> None:
     if not settings.proxy_url.startswith("https://"):
         pytest.skip(f"PROXY_URL {settings.proxy_url} is not https: TLS not under test")

@@ -9,7 +9,8 @@ from ..profiles import Profile
 from .common import Refuse
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def refuse(reject: RejectCheck, profile: Profile) -> Refuse:
-    """Send a case with its body changed and check the refusal (common.Refuse)."""
+    """Send a case with its body changed and check the refusal (common.Refuse); session-wide
+    like ``reject``: it holds nothing of a test's own."""
     return Refuse(reject, profile)
