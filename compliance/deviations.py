@@ -37,11 +37,37 @@ Table = dict[str, tuple[Deviation, ...]]
 @dataclass(frozen=True)
 class Instability:
     """A race a server loses at random, so no strict xfail can hold it: the connection drops,
-    or the test's one difference is an answer naming one of ``answers`` (a symptom that only
-    the race produces)."""
+    or, with ``truncated_reads``, the test's one difference is an answer from a chunk read while
+    its file was still being written (``is_truncated_read``), which only the race produces."""
 
     reason: str
-    answers: tuple[str, ...] = ()
+    truncated_reads: bool = False
+
+    def explains(self, difference: str) -> bool:
+        """Whether this one difference is a symptom of the race (beside a dropped connection)."""
+        return self.truncated_reads and is_truncated_read(difference)
+
+
+_RAW_SIZE = re.compile(r'"raw size": Number\((\d+)\)')
+_EXPECTED_SIZE = re.compile(r'"expected size": Number\((\d+)\)')
+#: What Reductionist answers for bytes cut short: a compressed stream that ends early, and a
+#: byte count that is not a whole number of items.
+_CUT_SHORT = ("unexpected end of file", "failed to convert from bytes to")
+
+
+def is_truncated_read(difference: str) -> bool:
+    """An answer only a chunk read short of its end gives: a raw size of 0 or below the expected
+    size, a compressed stream that ends early, bytes that are not whole items.
+
+    Excused on the chunk-cache profiles only, where a cache writes an entry's file in place
+    while another request may read it. The same tests run against the same release without its
+    cache (the profile it inherits its deviations from), where a server that truly read the
+    wrong size is red.
+    """
+    raw, expected = _RAW_SIZE.search(difference), _EXPECTED_SIZE.search(difference)
+    if raw is not None and (raw[1] == "0" or (expected and int(raw[1]) < int(expected[1]))):
+        return True
+    return any(words in difference for words in _CUT_SHORT)
 
 
 # compliance/errors/
@@ -197,14 +223,19 @@ KNOWN_INSTABILITIES: dict[str, Instability] = {
         "rewrites (truncate, then write) on every new entry while requests parse it: a read "
         "that meets the truncated file panics at chunk_cache.rs:265 ('EOF while parsing a "
         "value') and the connection drops; about 20 requests of each full run, different ones "
-        "each time, even without concurrency"
+        "each time, even without concurrency. It writes each chunk file in place too "
+        "(chunk_cache.rs:342, fs::write): a read that meets one half written gets a raw size "
+        "short of the expected one, a compressed stream that ends early or bytes that are not "
+        "whole items; seen with the suite reversed and a cache of some thousands of entries",
+        truncated_reads=True,
     ),
     "reductionist-0.13-cache": Instability(
         "0.13.1's chunk cache writer writes an entry's files in place while a request may be "
         "reading them: a read that meets an empty .meta file panics at chunk_cache.rs:369 "
-        "('EOF while parsing a value', the connection drops), one that meets an empty chunk "
-        "answers 400 'raw size 0'; each seen about once in three full runs",
-        answers=('"raw size": Number(0)',),
+        "('EOF while parsing a value', the connection drops), one that meets a chunk file "
+        "empty or half written answers 400 'raw size 0' (or short of the expected size); each "
+        "seen about once in three full runs",
+        truncated_reads=True,
     ),
 }
 

@@ -83,7 +83,7 @@ class Profile:
             and only.startswith("no HTTP response")
             and any(word in transport_error for word in _DROPPED_CONNECTION)
         )
-        if dropped or any(answer in only for answer in self.unstable.answers):
+        if dropped or self.unstable.explains(only):
             return self.unstable.reason
         return None
 

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from compliance.deviations import Instability
+from compliance.deviations import Instability, is_truncated_read
 from compliance.profiles import BUILTIN_PROFILES, resolve_profile
 
-RACE = Instability("a known race", answers=('"raw size": Number(0)',))
+RACE = Instability("a known race", truncated_reads=True)
 UNSTABLE = dataclasses.replace(BUILTIN_PROFILES["reductionist-0.11"], unstable=RACE)
 STABLE = BUILTIN_PROFILES["reductionist-0.11"]
 DROPPED = (
@@ -51,3 +51,35 @@ def test_an_answer_only_the_race_gives_is_the_known_instability() -> None:
     other = 'status 400 != 200; body: {... "raw size": Number(96), "dtype size": Number(8)}'
     assert UNSTABLE.instability([other], None) is None
     assert UNSTABLE.instability([raced, "count [3] != [4]"], None) is None
+
+
+SIZES = '[{"dtype size": Number(8), "expected size": Number(%d), "raw size": Number(%d)}]'
+
+
+@pytest.mark.parametrize(
+    "difference,truncated",
+    [
+        pytest.param("status 400 != 200; body: " + SIZES % (8388608, 6291456), True, id="short"),
+        pytest.param("status 400 != 200; body: " + SIZES % (96, 0), True, id="empty"),
+        pytest.param("status 400 != 200; body: " + SIZES % (96, 104), False, id="long"),
+        pytest.param("status 400 != 200; body: " + SIZES % (96, 96), False, id="equal"),
+        pytest.param(
+            "error message 'failed to decompress data | unexpected end of file' names none of "
+            "['size']",
+            True,
+            id="stream-ends-early",
+        ),
+        pytest.param(
+            "status 500 != 200; body: "
+            "{'error': {'message': 'failed to convert from bytes to f64'}}",
+            True,
+            id="not-whole-items",
+        ),
+        pytest.param("values differ at 1 of 4 positions", False, id="wrong-values"),
+    ],
+)
+def test_a_chunk_read_short_of_its_end_is_the_race(difference: str, truncated: bool) -> None:
+    """Only an answer that less than the whole chunk gives is the cache writer's race."""
+    assert is_truncated_read(difference) is truncated
+    assert (UNSTABLE.instability([difference], None) is not None) is truncated
+    assert STABLE.instability([difference], None) is None
