@@ -228,7 +228,7 @@ def _headline(verdict: Verdict) -> str:
             for reason, count in verdict.deviation_reasons.items()
             if reason.startswith(INSTABILITY)
         )
-        race = f", {dropped} of them connections dropped by a known race" if dropped else ""
+        race = f", {dropped} of them lost to a known race" if dropped else ""
         limits = sum(
             count
             for reason, count in verdict.deviation_reasons.items()

@@ -180,8 +180,7 @@ def test_headline_counts_connections_dropped_by_a_known_race() -> None:
         fake_report(feature="axis", outcome="skipped", wasxfail="known instability: a race"),
     )
     assert _headline_of(verdict) == (
-        "COMPLIES apart from 2 known deviations (in axis, edge), "
-        "1 of them connections dropped by a known race"
+        "COMPLIES apart from 2 known deviations (in axis, edge), " "1 of them lost to a known race"
     )
     assert verdict.deviation_reasons == {"nan": 1, "known instability: a race": 1}
 
