@@ -137,6 +137,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     try:
         _preflight(settings, store)
     except StoreUnavailable as error:
+        store.cleanup()  # nothing is stored yet: this removes the run's empty marker folder
         pytest.exit(f"compliance suite cannot start: {error}", returncode=3)
     config.stash[STORE_KEY] = store
 
