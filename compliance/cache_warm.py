@@ -21,7 +21,7 @@ import pytest
 
 from . import data
 from .case import Case, CaseRunner, Prepared
-from .checks import assert_result
+from .checks import assert_result, refusal_difference
 from .client import ObjectRef, Result, build_body
 from .profiles import Profile
 
@@ -102,7 +102,7 @@ class Warm:
     def _probe(self, name: str, version: int) -> int | None:
         """Store ``version`` in the probe and read it back; None for a dropped connection
         (Reductionist panics reading an entry whose metadata file is being written) or for
-        another answer of the profile's known race (0.13.1 reads a chunk file still empty):
+        another symptom of the profile's known race (a chunk file read while it is written):
         the probe met its own entry being written, and is read again."""
         ref = self.runner.store.rewrite_s3(
             self.runner.bucket, name, np.array([version], "=i8").tobytes()
@@ -112,9 +112,7 @@ class Warm:
         if result.status is None:
             return None
         if result.status != 200 or result.dtype != "int64":
-            # worded as the checks word a refusal, which is what the profile's answers match
-            refusal = f"status {result.status} != 200; body: {result.error_body!r}"
-            if self.profile.instability([refusal], None):
+            if self.profile.instability([refusal_difference(result)], None):
                 return None
             # the first line is what the verdict shows: what came back, in short
             answer = " ".join(str(result.error_body).split())[:200]

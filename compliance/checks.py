@@ -54,12 +54,18 @@ def values_differ(expected: np.ndarray, actual: np.ndarray, tolerance: float = 0
     )
 
 
+def refusal_difference(result: Result) -> str:
+    """How an error answer differs from a successful one, as every check words it (and as a
+    profile's known race is matched against, ``Profile.instability``)."""
+    return f"status {result.status} != 200; body: {result.error_body!r}"
+
+
 def result_differences(expected: Expected, result: Result, profile: Profile) -> list[str]:
     """Every way ``result`` departs from a successful ``expected`` answer."""
     if result.status is None:
         return [f"no HTTP response ({result.exchange.transport_error})"]
     if result.status != 200:
-        return [f"status {result.status} != 200; body: {result.error_body!r}"]
+        return [refusal_difference(result)]
     api: Api = profile.api
     diffs = list(result.parse_problems)
     diffs += _content_type_differences(result.content_type, CONTENT_TYPES[api])

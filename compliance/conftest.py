@@ -225,8 +225,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.hookimpl(hookwrapper=True, specname="pytest_runtest_makereport")
 def pytest_runtest_makereport_annotated(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """A differing answer's first difference and curl command go into the report as data
-    (xdist forwards user properties). A test of an unstable server that failed only by a
-    dropped connection is the known instability (counted with the deviations), not a failure."""
+    (xdist forwards user properties). A test of an unstable server whose one difference is its
+    race's symptom (``Profile.instability``) is the known instability (counted with the
+    deviations), not a failure."""
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     error = call.excinfo.value if call.excinfo is not None else None
@@ -307,18 +308,20 @@ def client(runner: CaseRunner) -> ServerClient:
 
 
 Verify = Callable[[Case], Result]
-OwnValues = Callable[[str, tuple[int, ...]], tuple[Any, ...]]
+OwnObject = Callable[[Case], Case]
 
 
 @pytest.fixture
-def own_values(request: pytest.FixtureRequest) -> OwnValues:
-    """Data of this test's own (``data.own_values``): for a refusal that must be the cold one.
+def own_object(request: pytest.FixtureRequest) -> OwnObject:
+    """The case with data of this test's own (``data.own_values``), so it reads an object no
+    other test stores: for an answer that must be a cold cache's.
 
     With a chunk cache, a refused read of an object another test has read may be 404 instead of
     401 (docs/spec.md#chunk-cache); ``test_cache.py`` tests that on purpose. Elsewhere the
     answer must not hang on which tests ran first.
     """
-    return lambda dtype, shape: data.own_values(request.node.nodeid, dtype, shape)
+    nodeid = request.node.nodeid
+    return lambda case: case.replace(values=data.own_values(nodeid, case.dtype, case.shape))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from .case import Case
-from .conftest import OwnValues, RejectCheck, Verify
+from .conftest import OwnObject, RejectCheck, Verify
 from .gating import require
 from .profiles import Profile
 
@@ -31,33 +31,31 @@ def test_public_bucket_with_credentials(op: str, verify: Verify) -> None:
 
 @pytest.mark.parametrize("op", OPS)
 def test_private_object_without_credentials(
-    op: str, reject: RejectCheck, own_values: OwnValues
+    op: str, reject: RejectCheck, own_object: OwnObject
 ) -> None:
     """A private object without credentials: 401, whether the server or S3 refuses it.
 
     Each refusal here reads data of the test's own, which no chunk cache has seen; after a
     cached read a cached server may answer 404 instead (test_cache.py).
     """
-    reject(Case(op, "int64", (8,), auth="none", values=own_values("int64", (8,))), 401)
+    reject(own_object(Case(op, "int64", (8,), auth="none")), 401)
 
 
 @pytest.mark.parametrize("op", OPS)
 def test_private_object_wrong_credentials(
-    op: str, reject: RejectCheck, own_values: OwnValues
+    op: str, reject: RejectCheck, own_object: OwnObject
 ) -> None:
-    reject(Case(op, "int64", (8,), auth="wrong", values=own_values("int64", (8,))), 401)
+    reject(own_object(Case(op, "int64", (8,), auth="wrong")), 401)
 
 
-def test_public_bucket_wrong_credentials(reject: RejectCheck, own_values: OwnValues) -> None:
+def test_public_bucket_wrong_credentials(reject: RejectCheck, own_object: OwnObject) -> None:
     """Wrong credentials are refused even where anonymous reads would succeed."""
-    values = own_values("int64", (8,))
-    reject(Case("sum", "int64", (8,), backend="s3-public", auth="wrong", values=values), 401)
+    reject(own_object(Case("sum", "int64", (8,), backend="s3-public", auth="wrong")), 401)
 
 
 def test_auth_required_for_public_data(
-    reject: RejectCheck, profile: Profile, own_values: OwnValues
+    reject: RejectCheck, profile: Profile, own_object: OwnObject
 ) -> None:
     """Servers that always require credentials refuse anonymous requests outright."""
     require(profile, "anonymous_access", False)
-    values = own_values("int32", (4,))
-    reject(Case("sum", "int32", (4,), backend="s3-public", auth="none", values=values), 401)
+    reject(own_object(Case("sum", "int32", (4,), backend="s3-public", auth="none")), 401)

@@ -9,7 +9,7 @@ import pytest
 
 from .case import Case, CaseRunner
 from .checks import assert_result
-from .conftest import OwnValues, RejectCheck, Verify
+from .conftest import OwnObject, RejectCheck, Verify
 from .gating import require
 from .profiles import ALL_DTYPES, ALL_OPERATIONS, Profile
 
@@ -42,11 +42,10 @@ def test_http_private_with_credentials(op: str, verify: Verify) -> None:
     verify(Case(op, "float32", (3, 4), backend="http-private"))
 
 
-def test_http_private_without_credentials(reject: RejectCheck, own_values: OwnValues) -> None:
+def test_http_private_without_credentials(reject: RejectCheck, own_object: OwnObject) -> None:
     """The store refuses; the server reports an error, not data (spec: 400, upstream hidden).
-    The object is the test's own, so no chunk cache has seen it (see ``own_values``)."""
-    values = own_values("float32", (3, 4))
-    case = Case("sum", "float32", (3, 4), backend="http-private", auth="none", values=values)
+    The object is the test's own, so no chunk cache has seen it (see ``own_object``)."""
+    case = own_object(Case("sum", "float32", (3, 4), backend="http-private", auth="none"))
     reject(case, 400, ("HTTP",))
 
 

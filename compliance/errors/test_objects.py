@@ -14,7 +14,7 @@ from .. import data
 from ..case import Case, CaseRunner
 from ..checks import assert_error
 from ..client import ObjectRef
-from ..conftest import OwnValues
+from ..conftest import OwnObject
 from ..gating import require, require_without
 from ..params import rows
 from ..profiles import Profile
@@ -183,7 +183,7 @@ def test_object_does_not_match_shape(
     mentions: tuple[str, ...],
     message: str,
     refuse: Refuse,
-    own_values: OwnValues,
+    own_object: OwnObject,
 ) -> None:
     """Found only once the object is read: a data error, 400 whatever the request model.
 
@@ -191,8 +191,7 @@ def test_object_does_not_match_shape(
     0.11.0's chunk cache, keyed without offset and size (docs/spec.md#chunk-cache), would answer
     them with the bytes of whatever range of the same object another test read first.
     """
-    own = case.replace(values=own_values(case.dtype, case.shape))
-    refuse(own, mentions, changes, status=400, message=message)
+    refuse(own_object(case), mentions, changes, status=400, message=message)
 
 
 # --- compressed data: corrupt bytes, sizes after decompression --------------------------------
